@@ -1,0 +1,129 @@
+# Shared steps of ci/test and ci/run-suite: install what is missing, build
+# what is stale. Sourced, not run. Every step says what it does on one line.
+set -euo pipefail
+
+NETIPC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+NETIPC_BUILD=${NETIPC_BUILD:-$NETIPC_ROOT/build}
+NETIPC_VENV=${NETIPC_VENV:-$NETIPC_ROOT/.venv}
+JOBS=${JOBS:-2}
+
+# Debian/Ubuntu packages the project builds and runs with.
+APT_PACKAGES=(
+  cmake ninja-build g++ clang clang-format libclang-rt-14-dev
+  googletest libgtest-dev libgmock-dev libbenchmark-dev
+  libboost-dev libboost-filesystem-dev nlohmann-json3-dev
+  mingw-w64 g++-mingw-w64-x86-64-posix wine64
+  python3-venv python3-dev
+)
+
+say() { printf '==> %s\n' "$*"; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+missing_apt_packages() {
+  local pkg missing=()
+  for pkg in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' ||
+      missing+=("$pkg")
+  done
+  printf '%s\n' "${missing[@]}"
+}
+
+ensure_apt_packages() {
+  command -v dpkg-query >/dev/null ||
+    die "this set-up needs a Debian or Ubuntu system (dpkg-query not found); install by hand: ${APT_PACKAGES[*]}"
+  local missing
+  mapfile -t missing < <(missing_apt_packages | sed '/^$/d')
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    die "missing system packages: ${missing[*]}. Run as root, or: sudo apt-get install -y ${missing[*]}"
+  fi
+  command -v apt-get >/dev/null || die "apt-get not found; install by hand: ${missing[*]}"
+  say "installing system packages: ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+pick_python() {
+  local py
+  for py in python3.13 python3.12 python3.11 python3; do
+    if command -v "$py" >/dev/null &&
+      "$py" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+      echo "$py"
+      return 0
+    fi
+  done
+  die "Python 3.11 or newer is needed (python3 -V says: $(python3 -V 2>&1))"
+}
+
+ensure_venv() {
+  local req=$NETIPC_ROOT/ci/requirements.txt stamp=$NETIPC_VENV/.requirements.sha
+  if [ ! -x "$NETIPC_VENV/bin/python" ]; then
+    say "creating the Python virtual environment $NETIPC_VENV"
+    "$(pick_python)" -m venv "$NETIPC_VENV" || die "python -m venv failed (apt-get install python3-venv)"
+  fi
+  if [ "$(sha256sum "$req" | cut -d' ' -f1)" != "$(cat "$stamp" 2>/dev/null)" ]; then
+    say "installing Python packages from ci/requirements.txt"
+    "$NETIPC_VENV/bin/python" -m pip install -q --upgrade pip
+    "$NETIPC_VENV/bin/python" -m pip install -q -r "$req"
+    sha256sum "$req" | cut -d' ' -f1 >"$stamp"
+  fi
+  export PATH=$NETIPC_VENV/bin:$PATH
+}
+
+build_python_package() {
+  say "building the Python package and the pybind11 module (incremental)"
+  "$NETIPC_VENV/bin/python" -m pip install -q --no-build-isolation --no-deps -e "$NETIPC_ROOT" \
+    >"$NETIPC_BUILD/pip-install.log" 2>&1 ||
+    { tail -40 "$NETIPC_BUILD/pip-install.log" >&2; die "building the Python package failed (log: $NETIPC_BUILD/pip-install.log)"; }
+}
+
+build_native() {
+  say "building the native core and its tests (build/native)"
+  cmake -S "$NETIPC_ROOT" -B "$NETIPC_BUILD/native" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+    -DNETIPC_BUILD_TESTS=ON >/dev/null
+  cmake --build "$NETIPC_BUILD/native" -j "$JOBS"
+}
+
+build_windows() {
+  say "cross-building the Windows programs with mingw-w64 (build/win64)"
+  cmake -S "$NETIPC_ROOT" -B "$NETIPC_BUILD/win64" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_TOOLCHAIN_FILE="$NETIPC_ROOT/cmake/toolchain-mingw-w64.cmake" \
+    -DNETIPC_BUILD_TESTS=ON >/dev/null
+  cmake --build "$NETIPC_BUILD/win64" -j "$JOBS"
+}
+
+build_fuzz() {
+  say "building the libFuzzer targets with clang (build/fuzz)"
+  CC=clang CXX=clang++ cmake -S "$NETIPC_ROOT" -B "$NETIPC_BUILD/fuzz" -G Ninja \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNETIPC_BUILD_TESTS=OFF -DNETIPC_BUILD_FUZZ=ON >/dev/null
+  cmake --build "$NETIPC_BUILD/fuzz" -j "$JOBS"
+}
+
+# A private Wine prefix for this run: made once, used by ctest and copied by
+# the pytest session (NETIPC_WINE_PREFIX_CACHE), removed when the run ends.
+start_wine_prefix() {
+  command -v wine >/dev/null || die "Wine is missing: apt-get install wine64"
+  NETIPC_WINE_DIR=$(mktemp -d "${TMPDIR:-/tmp}/netipc-wine.XXXXXX")
+  export WINEDEBUG=-all WINEDLLOVERRIDES="winedbg.exe=d;mscoree=d;mshtml=d"
+  trap stop_wine_prefix EXIT
+  say "creating a private Wine prefix template ($NETIPC_WINE_DIR/template)"
+  # The template is booted, then left alone (its wineserver gone, registry
+  # flushed) so copies of it are consistent; ctest uses one copy, each
+  # pytest session another (NETIPC_WINE_PREFIX_CACHE).
+  WINEPREFIX=$NETIPC_WINE_DIR/template wineboot -i >/dev/null 2>&1 ||
+    die "wineboot failed for $NETIPC_WINE_DIR/template"
+  WINEPREFIX=$NETIPC_WINE_DIR/template timeout 60 wineserver -w
+  export NETIPC_WINE_PREFIX_CACHE=$NETIPC_WINE_DIR/template
+  cp -a "$NETIPC_WINE_DIR/template" "$NETIPC_WINE_DIR/prefix"
+  export WINEPREFIX=$NETIPC_WINE_DIR/prefix
+  # One persistent wineserver for the run: cold starts cost ~0.4 s each.
+  wineserver -p
+}
+
+stop_wine_prefix() {
+  if [ -n "${NETIPC_WINE_DIR:-}" ] && [ -d "$NETIPC_WINE_DIR" ]; then
+    WINEPREFIX=$NETIPC_WINE_DIR/prefix wineserver -k 2>/dev/null || true
+    WINEPREFIX=$NETIPC_WINE_DIR/prefix timeout 20 wineserver -w 2>/dev/null || true
+    rm -rf "$NETIPC_WINE_DIR"
+  fi
+}

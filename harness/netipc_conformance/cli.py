@@ -1,0 +1,161 @@
+"""The `netipc-conformance` command line.
+
+Exit codes: 0 success, 1 a check failed (a vector mismatch, later a gate),
+2 bad usage or bad input (invalid service name, malformed vector file).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from netipc_conformance import names_cmd, reference
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+DEFAULT_VECTORS = Path(__file__).resolve().parents[2] / "vectors"
+
+
+class UsageError(Exception):
+    """Bad input from the user: printed as one line, exit status 2."""
+
+
+def _u64(text: str) -> int:
+    value = int(text, 0)
+    if not 0 <= value < 2**64:
+        raise argparse.ArgumentTypeError(f"{text} is not a 64-bit unsigned integer")
+    return value
+
+
+def _profile(text: str) -> int:
+    value = int(text, 0)
+    if value not in names_cmd.PROFILES:
+        raise argparse.ArgumentTypeError(f"profile {text} is not one of 1, 2, 4, 8")
+    return value
+
+
+def cmd_names(args: argparse.Namespace) -> int:
+    core = reference.load()
+    request = names_cmd.NamesRequest(
+        run_dir=args.run_dir,
+        service=args.service,
+        auth_token=args.auth_token,
+        profile=args.profile,
+        session_id=args.session_id,
+    )
+    if request.profile is None and (args.auth_token is not None or args.session_id is not None):
+        raise UsageError("--auth-token and --session-id name SHM objects: give --profile too")
+    try:
+        names = names_cmd.describe(core, request)
+    except core.ContractError as exc:
+        print(f"error: invalid name: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(names_cmd.render(names, args.json))
+    return EXIT_OK
+
+
+def _vectors_module():
+    from netipc_conformance import vectors
+
+    return vectors
+
+
+def _impl(name: str):
+    if name == "purepy":
+        from netipc_conformance import purepy
+
+        return purepy
+    return reference.load()
+
+
+def cmd_vectors_check(args: argparse.Namespace) -> int:
+    vectors = _vectors_module()
+    impls = ["reference", "purepy"] if args.impl == "both" else [args.impl]
+    try:
+        loaded = vectors.load(args.dir)
+    except vectors.VectorFileError as exc:
+        raise UsageError(str(exc)) from exc
+    failed = False
+    for impl_name in impls:
+        mismatches = vectors.check(_impl(impl_name), args.dir)
+        total = sum(len(v) for v in loaded.values())
+        for m in mismatches:
+            print(
+                f"MISMATCH [{impl_name}] {m.file} {m.id} {m.field}: "
+                f"expected {m.expected!r}, actual {m.actual!r}"
+            )
+        bad_ids = {(m.file, m.id) for m in mismatches}
+        print(
+            f"{impl_name}: {total - len(bad_ids)} passed, {len(bad_ids)} failed "
+            f"({len(loaded)} files in {args.dir})"
+        )
+        failed = failed or bool(mismatches)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def cmd_vectors_add(args: argparse.Namespace) -> int:
+    vectors = _vectors_module()
+    try:
+        inputs = json.loads(args.input)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"--input is not valid JSON: {exc}") from exc
+    if not isinstance(inputs, dict):
+        raise UsageError("--input must be a JSON object of the vector's input fields")
+    inputs = {"id": args.id, "rationale": args.rationale, **inputs}
+    try:
+        added = vectors.add(args.dir, args.file, inputs, reference.load())
+    except vectors.VectorFileError as exc:
+        raise UsageError(str(exc)) from exc
+    print(json.dumps(added, indent=2, ensure_ascii=False))
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="netipc-conformance",
+        description="Conformance harness for the netipc Windows Named Pipe transport.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    names = sub.add_parser(
+        "names", help="the pipe name (and SHM object names) an implementation must use"
+    )
+    names.add_argument("--run-dir", required=True, help="the namespace path, hashed as given")
+    names.add_argument("--service", required=True, help="the service name")
+    names.add_argument("--auth-token", type=_u64, help="SHM: the session's auth token")
+    names.add_argument("--profile", type=_profile, help="SHM: the selected profile (1, 2, 4, 8)")
+    names.add_argument("--session-id", type=_u64, help="SHM: the session_id from HELLO_ACK")
+    names.add_argument("--json", action="store_true", help="machine-readable output")
+    names.set_defaults(func=cmd_names)
+
+    vec = sub.add_parser("vectors", help="golden vectors: check them, add new ones")
+    vec_sub = vec.add_subparsers(dest="vectors_command", required=True)
+    check = vec_sub.add_parser("check", help="check every vector against the reference")
+    check.add_argument("--dir", type=Path, default=DEFAULT_VECTORS)
+    check.add_argument("--impl", choices=["reference", "purepy", "both"], default="reference")
+    check.set_defaults(func=cmd_vectors_check)
+    add = vec_sub.add_parser(
+        "add", help="add a vector; expected values are filled from the reference"
+    )
+    add.add_argument("file", help="vector file kind, e.g. pipe_names, handshakes")
+    add.add_argument("--id", required=True)
+    add.add_argument("--rationale", required=True, help="why this input matters")
+    add.add_argument("--input", required=True, help="the input fields as a JSON object")
+    add.add_argument("--dir", type=Path, default=DEFAULT_VECTORS)
+    add.set_defaults(func=cmd_vectors_add)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except (UsageError, reference.ReferenceMissing) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

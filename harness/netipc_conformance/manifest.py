@@ -1,0 +1,175 @@
+"""Peer manifests: how to launch an implementation under test, and what it claims.
+
+A manifest is TOML, validated against schemas/manifest.schema.json. Every
+error names the file, the key and the problem, and is raised as
+ManifestError (one line, no traceback at the CLI).
+
+Placeholders in `program`, `args` and `env` values:
+  {repo}         the harness's repository root
+  {win64_build}  the cross build folder (env NETIPC_WIN64_BUILD or build/win64)
+  {manifest_dir} the folder holding the manifest
+  {run_dir} {service}  filled per case
+  {options}      full tier only, a whole argv item: the docs/peer-cli.md
+                 flags for the case (it expands to several arguments)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+
+REPO = Path(__file__).resolve().parents[2]
+CASE_PLACEHOLDERS = ("run_dir", "service", "options")
+STATIC_PLACEHOLDERS = ("repo", "win64_build", "manifest_dir")
+_PLACEHOLDER = re.compile(r"\{([a-z0-9_]+)\}")
+
+
+class ManifestError(ValueError):
+    """A manifest that cannot be used; the message names file, key and problem."""
+
+
+@dataclass(frozen=True)
+class PeerConfig:
+    auth_token: int
+    supported_profiles: int
+    preferred_profiles: int
+    max_request_payload_bytes: int
+    max_request_batch_items: int
+    max_response_payload_bytes: int
+    max_response_batch_items: int
+    packet_size: int
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    shm_profiles: int = 0
+    sessions: bool = False
+    pipelining: bool = False
+    batches: bool = False
+    names_command: bool = False
+
+
+@dataclass(frozen=True)
+class RoleLaunch:
+    args: tuple[str, ...]
+    env: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Manifest:
+    path: Path
+    name: str
+    language: str
+    tier: str
+    launcher: str | tuple[str, ...]
+    program: Path
+    server: RoleLaunch
+    client: RoleLaunch
+    config: PeerConfig
+    capabilities: Capabilities
+    expected_failures: Path | None = None
+    description: str = ""
+
+    @property
+    def is_full(self) -> bool:
+        return self.tier == "full"
+
+
+def _schema() -> dict:
+    text = resources.files("netipc_conformance").joinpath("schemas/manifest.schema.json")
+    return json.loads(text.read_text())
+
+
+def _key_path(error: jsonschema.ValidationError) -> str:
+    return ".".join(str(p) for p in error.absolute_path) or "(top level)"
+
+
+def _validate(path: Path, doc: dict) -> None:
+    validator = jsonschema.Draft202012Validator(_schema())
+    errors = sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path))
+    if errors:
+        first = errors[0]
+        raise ManifestError(f"{path}: key {_key_path(first)}: {first.message}")
+
+
+def _win64_build() -> Path:
+    return Path(os.environ.get("NETIPC_WIN64_BUILD", REPO / "build" / "win64"))
+
+
+def _expand_static(path: Path, key: str, text: str) -> str:
+    values = {
+        "repo": str(REPO),
+        "win64_build": str(_win64_build()),
+        "manifest_dir": str(path.parent),
+    }
+    for name in _PLACEHOLDER.findall(text):
+        if name not in values and name not in CASE_PLACEHOLDERS:
+            allowed = ", ".join(f"{{{p}}}" for p in STATIC_PLACEHOLDERS + CASE_PLACEHOLDERS)
+            raise ManifestError(
+                f"{path}: key {key}: unknown placeholder {{{name}}} (known: {allowed})"
+            )
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+
+
+def _role(path: Path, doc: dict, role: str, tier: str) -> RoleLaunch:
+    raw = doc[role]
+    args = tuple(_expand_static(path, f"{role}.args[{i}]", a) for i, a in enumerate(raw["args"]))
+    if "{options}" in "".join(args) and tier != "full":
+        raise ManifestError(f"{path}: key {role}.args: {{options}} is for full-tier peers only")
+    for i, arg in enumerate(args):
+        if "{options}" in arg and arg != "{options}":
+            raise ManifestError(f"{path}: key {role}.args[{i}]: {{options}} must be a whole item")
+    if tier == "minimal" and not {"{run_dir}", "{service}"} <= set(args):
+        raise ManifestError(
+            f"{path}: key {role}.args: a minimal peer takes {{run_dir}} and {{service}} as items"
+        )
+    env = {k: _expand_static(path, f"{role}.env.{k}", v) for k, v in raw.get("env", {}).items()}
+    return RoleLaunch(args=args, env=env)
+
+
+def _program(path: Path, doc: dict) -> Path:
+    program = Path(_expand_static(path, "program", doc["program"]))
+    return program if program.is_absolute() else (path.parent / program).resolve()
+
+
+def load(path: str | os.PathLike) -> Manifest:
+    path = Path(path)
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ManifestError(f"{path}: no such manifest file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ManifestError(f"{path}: not valid TOML: {exc}") from None
+    _validate(path, doc)
+    launcher = doc["launcher"]
+    xfail = doc.get("expected_failures")
+    return Manifest(
+        path=path.resolve(),
+        name=doc["name"],
+        language=doc["language"],
+        tier=doc["tier"],
+        launcher=launcher if isinstance(launcher, str) else tuple(launcher),
+        program=_program(path, doc),
+        server=_role(path, doc, "server", doc["tier"]),
+        client=_role(path, doc, "client", doc["tier"]),
+        config=PeerConfig(**doc["config"]),
+        capabilities=Capabilities(**doc.get("capabilities", {})),
+        expected_failures=(path.parent / xfail).resolve() if xfail else None,
+        description=doc.get("description", ""),
+    )
+
+
+def check_program_exists(manifest: Manifest) -> None:
+    """Called before a run: a missing binary is a clear error, not a FAIL per case."""
+    if not manifest.program.is_file():
+        raise ManifestError(
+            f"{manifest.path}: key program: {manifest.program} does not exist "
+            "(build it first: ./ci/test builds the bundled peers)"
+        )

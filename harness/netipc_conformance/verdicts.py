@@ -1,0 +1,167 @@
+"""Verdicts, the expected-failure list, and the gate.
+
+A case produces a raw outcome (PASS, FAIL, NON-STRICT, INFO, UNSUPPORTED).
+The expected-failure list turns a listed FAIL into XFAIL and a listed PASS
+into XPASS. The gate fails on: an unlisted FAIL, an XPASS, a listed FAIL
+whose message no longer starts as listed, and a list entry that matched no
+case that ran, so the list can never go stale silently.
+
+Expected-failure file (TOML):
+
+    [[expected]]
+    case = "HS-S-0*"          # a case id or a glob
+    peer = "my-peer"          # optional: only for this peer
+    reason = "why it fails"   # required
+    message = "WE-7"          # optional: the start of the failure message
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+PASS, FAIL, NON_STRICT, INFO = "PASS", "FAIL", "NON-STRICT", "INFO"
+UNSUPPORTED, XFAIL, XPASS = "UNSUPPORTED", "XFAIL", "XPASS"
+RAW_OUTCOMES = (PASS, FAIL, NON_STRICT, INFO, UNSUPPORTED)
+ALL_VERDICTS = (PASS, FAIL, NON_STRICT, INFO, UNSUPPORTED, XFAIL, XPASS)
+GATE_FAILING = (FAIL, XPASS)
+
+
+class ExpectedFailuresError(ValueError):
+    """A malformed expected-failure file; the message names file and entry."""
+
+
+@dataclass(frozen=True)
+class Expected:
+    case: str
+    reason: str
+    peer: str | None = None
+    message: str | None = None
+
+    def matches(self, case_id: str, peer: str) -> bool:
+        return fnmatch.fnmatchcase(case_id, self.case) and self.peer in (None, peer)
+
+
+@dataclass(frozen=True)
+class Result:
+    case_id: str
+    peer: str
+    verdict: str
+    message: str = ""
+    clauses: tuple[str, ...] = ()
+    xfail_reason: str | None = None
+
+
+@dataclass
+class Gate:
+    results: list[Result]
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.problems
+
+    def counts(self) -> dict[str, int]:
+        out = dict.fromkeys(ALL_VERDICTS, 0)
+        for r in self.results:
+            out[r.verdict] += 1
+        return out
+
+
+def load_expected(path: str | Path) -> list[Expected]:
+    path = Path(path)
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ExpectedFailuresError(f"{path}: no such expected-failure file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ExpectedFailuresError(f"{path}: not valid TOML: {exc}") from None
+    unknown = set(doc) - {"expected"}
+    if unknown:
+        raise ExpectedFailuresError(
+            f"{path}: unknown top-level key(s): {', '.join(sorted(unknown))}"
+        )
+    entries = []
+    for i, raw in enumerate(doc.get("expected", [])):
+        where = f"{path}: expected[{i}]"
+        extra = set(raw) - {"case", "peer", "reason", "message"}
+        if extra:
+            raise ExpectedFailuresError(f"{where}: unknown key(s): {', '.join(sorted(extra))}")
+        for key in ("case", "reason"):
+            if not isinstance(raw.get(key), str) or not raw[key].strip():
+                raise ExpectedFailuresError(f"{where}: key {key} must be a non-empty string")
+        for key in ("peer", "message"):
+            if key in raw and not isinstance(raw[key], str):
+                raise ExpectedFailuresError(f"{where}: key {key} must be a string")
+        entries.append(Expected(raw["case"], raw["reason"], raw.get("peer"), raw.get("message")))
+    return entries
+
+
+def _apply(result: Result, entry: Expected, problems: list[str]) -> Result:
+    listed = replace(result, xfail_reason=entry.reason)
+    if result.verdict == PASS:
+        problems.append(
+            f"{result.case_id} [{result.peer}] XPASS: listed as failing ({entry.reason})"
+        )
+        return replace(listed, verdict=XPASS)
+    if result.verdict != FAIL:
+        return listed
+    if entry.message and not result.message.startswith(entry.message):
+        problems.append(
+            f"{result.case_id} [{result.peer}] FAIL: listed failure message changed: "
+            f"expected it to start with {entry.message!r}, got {result.message[:120]!r}"
+        )
+        return listed
+    return replace(listed, verdict=XFAIL)
+
+
+def evaluate(results: list[Result], expected: list[Expected]) -> Gate:
+    """Apply the list and collect every reason the gate fails."""
+    problems: list[str] = []
+    used: set[int] = set()
+    final = []
+    for result in results:
+        index = next(
+            (i for i, e in enumerate(expected) if e.matches(result.case_id, result.peer)), None
+        )
+        if index is None:
+            if result.verdict == FAIL:
+                problems.append(f"{result.case_id} [{result.peer}] FAIL: {result.message}")
+            final.append(result)
+            continue
+        if result.verdict != UNSUPPORTED:
+            used.add(index)
+        final.append(_apply(result, expected[index], problems))
+    for i, entry in enumerate(expected):
+        if i not in used:
+            who = f" for peer {entry.peer}" if entry.peer else ""
+            problems.append(
+                f"expected failure {entry.case!r}{who} matched no case that ran: stale entry"
+            )
+    return Gate(results=final, problems=problems)
+
+
+def _toml_string(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{escaped}"'
+
+
+def render_expected(results: list[Result], previous: list[Expected]) -> str:
+    """The list rewritten from current results: every FAIL/XFAIL, reasons kept."""
+    lines = ["# Expected failures: rewritten by `netipc-conformance run --update-xfail`.", ""]
+    for r in sorted(results, key=lambda r: (r.peer, r.case_id)):
+        if r.verdict not in (FAIL, XFAIL):
+            continue
+        old = next((e for e in previous if e.matches(r.case_id, r.peer)), None)
+        reason = old.reason if old else "TODO: say why this case fails"
+        lines += [
+            "[[expected]]",
+            f"case = {_toml_string(r.case_id)}",
+            f"peer = {_toml_string(r.peer)}",
+            f"reason = {_toml_string(reason)}",
+            f"message = {_toml_string(r.message.splitlines()[0][:80] if r.message else '')}",
+            "",
+        ]
+    return "\n".join(lines)

@@ -1,0 +1,97 @@
+"""The gate: every way an expected-failure list can go stale fails it."""
+
+from __future__ import annotations
+
+import pytest
+
+from netipc_conformance.verdicts import (
+    FAIL,
+    PASS,
+    UNSUPPORTED,
+    XFAIL,
+    XPASS,
+    Expected,
+    ExpectedFailuresError,
+    Result,
+    evaluate,
+    load_expected,
+    render_expected,
+)
+
+
+def res(case_id: str, verdict: str, message: str = "", peer: str = "p") -> Result:
+    return Result(case_id=case_id, peer=peer, verdict=verdict, message=message)
+
+
+def test_clean_run_passes_the_gate():
+    gate = evaluate([res("HS-S-01", PASS), res("SHM-S-01", UNSUPPORTED)], [])
+    assert gate.passed
+    assert gate.counts()[PASS] == 1
+
+
+def test_unlisted_fail_fails_the_gate():
+    gate = evaluate([res("HS-S-01", FAIL, "WE-7: status")], [])
+    assert not gate.passed
+    assert "HS-S-01 [p] FAIL" in gate.problems[0]
+
+
+def test_listed_fail_is_xfail_and_passes_the_gate():
+    gate = evaluate(
+        [res("HS-S-01", FAIL, "WE-7: x")], [Expected("HS-S-*", "known", message="WE-7")]
+    )
+    assert gate.passed, gate.problems
+    assert gate.results[0].verdict == XFAIL
+
+
+def test_xpass_fails_the_gate():
+    gate = evaluate([res("HS-S-01", PASS)], [Expected("HS-S-01", "known")])
+    assert not gate.passed
+    assert gate.results[0].verdict == XPASS
+
+
+def test_changed_failure_message_fails_the_gate():
+    gate = evaluate(
+        [res("HS-S-01", FAIL, "NP-2: other")], [Expected("HS-S-01", "k", message="WE-7")]
+    )
+    assert not gate.passed
+    assert "message changed" in gate.problems[0]
+
+
+def test_entry_matching_nothing_that_ran_fails_the_gate():
+    gate = evaluate([res("HS-S-01", PASS)], [Expected("CH-C-09", "gone")])
+    assert not gate.passed
+    assert "stale" in gate.problems[0]
+
+
+def test_entry_matching_only_unsupported_cases_is_stale():
+    gate = evaluate([res("SHM-S-01", UNSUPPORTED)], [Expected("SHM-S-01", "k")])
+    assert not gate.passed
+
+
+def test_peer_scoped_entry_applies_to_that_peer_only():
+    results = [res("HS-S-01", FAIL, "x", peer="a"), res("HS-S-01", FAIL, "x", peer="b")]
+    gate = evaluate(results, [Expected("HS-S-01", "k", peer="a")])
+    assert [r.verdict for r in gate.results] == [XFAIL, FAIL]
+    assert len(gate.problems) == 1
+
+
+def test_load_expected_names_file_and_entry(tmp_path):
+    path = tmp_path / "x.toml"
+    path.write_text('[[expected]]\ncase = "HS-S-01"\n')
+    with pytest.raises(ExpectedFailuresError, match=r"x.toml: expected\[0\]: key reason"):
+        load_expected(path)
+    path.write_text('[[expected]]\ncase = "A"\nreason = "r"\ncolour = "red"\n')
+    with pytest.raises(ExpectedFailuresError, match="unknown key"):
+        load_expected(path)
+    with pytest.raises(ExpectedFailuresError, match="no such"):
+        load_expected(tmp_path / "missing.toml")
+
+
+def test_render_round_trips_and_keeps_reasons(tmp_path):
+    results = [res("HS-S-01", FAIL, 'WE-7: "q"\nmore'), res("HS-S-02", PASS)]
+    text = render_expected(results, [Expected("HS-S-01", "kept reason")])
+    path = tmp_path / "x.toml"
+    path.write_text(text)
+    entries = load_expected(path)
+    assert entries == [Expected("HS-S-01", "kept reason", peer="p", message='WE-7: "q"')]
+    assert evaluate(results[:1], entries).passed
