@@ -1,0 +1,48 @@
+// The server's decision on a HELLO (wire-envelope.md 4.3, WE-7, WE-8, NP-12)
+// as a pure function, and the client's check of the HELLO_ACK it gets back.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "netipc/rules.hpp"
+#include "netipc/wire.hpp"
+
+namespace netipc {
+
+struct server_config {
+  std::uint64_t auth_token = 0;
+  std::uint32_t supported_profiles = kProfileNamedPipe;
+  std::uint32_t preferred_profiles = kProfileNamedPipe;
+  std::uint32_t max_request_payload_bytes = 1024;
+  std::uint32_t max_request_batch_items = 1;
+  std::uint32_t max_response_payload_bytes = 1024;
+  std::uint32_t max_response_batch_items = 1;
+  std::uint32_t packet_size = 65536;
+  bool operator==(const server_config&) const = default;
+};
+
+// WE-8: starts at 1, +1 per accepted session.
+class session_counter {
+ public:
+  explicit session_counter(std::uint64_t next_session_id = 1) : next_(next_session_id) {}
+  std::uint64_t allocate() { return next_++; }
+  std::uint64_t peek() const { return next_; }
+
+ private:
+  std::uint64_t next_;
+};
+
+struct decision {
+  transport_status status = transport_status::ok;
+  std::optional<netipc::rule> rule;  // nullopt when status is ok
+  hello_ack ack;
+};
+
+// Allocates a session id from counter ONLY when the HELLO is accepted.
+decision decide_handshake(const server_config& server, const hello& h, session_counter& counter);
+
+// The client's check of an ACK against its own HELLO.
+status check_hello_ack(const hello& h, transport_status status, const hello_ack& ack);
+
+}  // namespace netipc
