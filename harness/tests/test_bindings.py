@@ -30,7 +30,7 @@ def test_every_documented_name_is_exposed():
 
 def test_rule_clauses_match_rules_hpp():
     pairs = dict(re.findall(r"X\((\w+), \"([A-Z]+-\d+)\"\)", RULES_HPP.read_text()))
-    assert core.RULE_CLAUSES == pairs
+    assert pairs == core.RULE_CLAUSES
 
 
 @pytest.mark.parametrize(
