@@ -1,0 +1,143 @@
+"""Wine for one run: a private prefix, one persistent wineserver, cleanup always.
+
+Every Windows program of a run shares the prefix (pipe, mapping and event
+names exist only inside one wineserver). The prefix is made once per run
+(wineboot, ~7 s; or a copy of NETIPC_WINE_PREFIX_CACHE, a booted template),
+and on close every process we started is ended, the wineserver of this
+prefix is stopped, any process still running in the prefix is killed by
+PID, and the prefix is removed — also on failure or Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import shutil
+import signal
+import tempfile
+from pathlib import Path, PureWindowsPath
+
+from netipc_conformance import reference
+
+WINE_ENV = {
+    "WINEDEBUG": "-all",
+    # Without winedbg disabled a crash starts the debugger and the exit status is random.
+    "WINEDLLOVERRIDES": "winedbg.exe=d;mscoree=d;mshtml=d",
+}
+BOOT_TIMEOUT = 180.0
+
+
+class WineMissing(RuntimeError):
+    """Wine is not installed."""
+
+
+class WineError(RuntimeError):
+    """The prefix could not be made or the wineserver did not start."""
+
+
+def windows_path(linux_path: str | os.PathLike) -> str:
+    """The Z:\\ form Wine gives a Linux path."""
+    return str(PureWindowsPath("Z:\\", *Path(linux_path).resolve().parts[1:]))
+
+
+def _require_wine() -> None:
+    missing = [tool for tool in ("wine", "wineserver", "wineboot") if shutil.which(tool) is None]
+    if missing:
+        raise WineMissing(
+            f"Wine is not installed ({', '.join(missing)} not on PATH): apt-get install wine64"
+        )
+
+
+def processes_in_prefix(prefix: Path) -> list[int]:
+    """PIDs whose environment names this prefix (Wine's processes carry it)."""
+    marker = f"WINEPREFIX={prefix}".encode()
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+        except OSError:
+            continue
+        if marker in environ.split(b"\0"):
+            pids.append(int(entry.name))
+    return pids
+
+
+class WineRuntime:
+    def __init__(self, template: str | None = None):
+        self._template = (
+            template if template is not None else os.environ.get("NETIPC_WINE_PREFIX_CACHE")
+        )
+        self._dir: Path | None = None
+        self._launched: list = []
+        self._run_counter = 0
+        self.prefix: Path | None = None
+
+    def __enter__(self) -> WineRuntime:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        env = {**os.environ, **WINE_ENV, "WINEPREFIX": str(self.prefix)}
+        env.pop("DISPLAY", None)
+        return {**env, **(extra or {})}
+
+    def _run(self, argv: list[str], timeout: float, what: str) -> None:
+        core = reference.load()
+        with core.Process(argv, env=self.env()) as p:
+            status = p.wait(timeout)
+            if status is None:
+                raise WineError(f"{what} did not finish in {timeout:.0f} s")
+            if status != 0:
+                err = p.read_all("stderr", 1).decode(errors="replace")[-400:]
+                raise WineError(f"{what} failed with status {status}: {err}")
+
+    def start(self) -> None:
+        _require_wine()
+        self._dir = Path(tempfile.mkdtemp(prefix="netipc-wine-"))
+        self.prefix = self._dir / "prefix"
+        atexit.register(self.close)
+        if self._template and Path(self._template, "system.reg").is_file():
+            self._run(
+                ["cp", "-a", self._template, str(self.prefix)], 120, "copying the Wine prefix"
+            )
+        else:
+            self._run(["wineboot", "-i"], BOOT_TIMEOUT, "wineboot")
+            self._run(["wineserver", "-w"], 60, "waiting for wineboot's wineserver")
+        # One persistent wineserver for the run: a cold start costs ~0.4 s per launch.
+        self._run(["wineserver", "-p"], 30, "starting the wineserver")
+
+    def launch(self, program: str | os.PathLike, args: list[str] | tuple = (), extra_env=None):
+        """Starts a Windows program in this prefix; it is ended at close() at the latest."""
+        if self.prefix is None:
+            raise WineError("the Wine runtime is not started")
+        core = reference.load()
+        process = core.Process(["wine", str(program), *args], env=self.env(extra_env))
+        self._launched.append(process)
+        return process
+
+    def unique_run_dir(self, label: str = "run") -> str:
+        """A Windows-form run_dir no other case of this run uses."""
+        self._run_counter += 1
+        return f"C:\\netipc\\{os.getpid()}\\{label}-{self._run_counter}"
+
+    def close(self) -> None:
+        if self._dir is None:
+            return
+        for process in self._launched:
+            process.terminate(grace=1.0)
+        self._launched.clear()
+        core = reference.load()
+        with core.Process(["wineserver", "-k"], env=self.env()) as p:
+            p.wait(30)
+        for pid in processes_in_prefix(self.prefix):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        shutil.rmtree(self._dir, ignore_errors=True)
+        self._dir = None
+        atexit.unregister(self.close)

@@ -1,0 +1,48 @@
+"""The Wine runtime leaves nothing behind: no process, no prefix."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from netipc_conformance import programs
+from netipc_conformance.wine import WineRuntime, processes_in_prefix, windows_path
+
+pytestmark = pytest.mark.wine
+
+
+def test_close_ends_every_process_and_removes_the_prefix(wine):
+    # A second runtime, so this test can close it and look afterwards.
+    runtime = WineRuntime()
+    runtime.start()
+    prefix = runtime.prefix
+    agent = runtime.launch(programs.program("agent"))
+    agent.write_stdin(b'{"id":1,"op":"ping"}\n')
+    assert b'"ok":true' in agent.read_line("stdout", 30)
+    assert processes_in_prefix(prefix), "the wineserver and the agent run in the prefix"
+    runtime.close()
+    assert not agent.running
+    assert processes_in_prefix(prefix) == []
+    assert not prefix.exists()
+
+
+def test_close_after_a_failure_still_cleans_up():
+    runtime = WineRuntime()
+    with pytest.raises(RuntimeError, match="a failing case"), runtime:
+        prefix = runtime.prefix
+        runtime.launch(programs.program("agent"))
+        raise RuntimeError("a failing case")
+    assert processes_in_prefix(prefix) == []
+    assert not prefix.exists()
+
+
+def test_run_dirs_are_unique_and_windows_form(wine):
+    a, b = wine.unique_run_dir("x"), wine.unique_run_dir("x")
+    assert a != b and a.startswith("C:\\netipc\\")
+    assert windows_path("/tmp/a b") == "Z:\\tmp\\a b"
+
+
+def test_processes_in_prefix_sees_only_that_prefix(tmp_path):
+    assert processes_in_prefix(tmp_path / "nobody-uses-this") == []
+    assert os.getpid() not in processes_in_prefix(tmp_path)
