@@ -1,0 +1,105 @@
+"""A running peer program: its JSON events, its stderr, and how it ended.
+
+Every program of ours, and every full-tier peer, prints one JSON object per
+line and a final {"event": "exit", "code": N} before it exits on purpose
+(docs/peer-cli.md). A run that ends without that line is a CRASH, whatever
+its exit status says (Wine cuts statuses to 8 bits and can report 0 for a
+crash). Minimal-tier peers print READY / PASS lines instead; those are kept
+as {"event": "line", "text": ...}.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Ending:
+    status: int | None  # None: it had to be killed at the deadline
+    exit_line: dict | None
+    stderr: str
+    events: list[dict] = field(default_factory=list)
+
+    @property
+    def crashed(self) -> bool:
+        return self.exit_line is None
+
+    @property
+    def code(self) -> int | None:
+        """The code the program said it exits with; None after a crash."""
+        return None if self.exit_line is None else self.exit_line.get("code")
+
+    def describe(self) -> str:
+        if self.status is None:
+            return "did not exit in time and was killed"
+        if self.crashed:
+            return f"crashed: exited with status {self.status} and no final exit line"
+        return f"exited with code {self.code} (status {self.status})"
+
+
+class PeerProcess:
+    def __init__(self, process, label: str):
+        self.process = process
+        self.label = label
+        self.events: list[dict] = []
+        self.started = time.monotonic()
+        self._ending: Ending | None = None
+
+    @staticmethod
+    def _parse(line: bytes) -> dict:
+        text = line.decode("utf-8", errors="replace")
+        try:
+            event = json.loads(text)
+        except ValueError:
+            return {"event": "line", "text": text}
+        return event if isinstance(event, dict) else {"event": "line", "text": text}
+
+    def next_event(self, timeout: float) -> dict | None:
+        """The next stdout line as an event; None at the deadline or end of output."""
+        try:
+            line = self.process.read_line("stdout", timeout)
+        except EOFError:
+            return None
+        if line is None:
+            return None
+        event = self._parse(line)
+        event["t"] = round(time.monotonic() - self.started, 6)
+        self.events.append(event)
+        return event
+
+    def wait_for(self, predicate, timeout: float) -> dict | None:
+        """The first new event matching predicate, within the deadline."""
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            event = self.next_event(left)
+            if event is None:
+                return None
+            if predicate(event):
+                return event
+        return None
+
+    def wait_event(self, name: str, timeout: float) -> dict | None:
+        return self.wait_for(lambda e: e.get("event") == name, timeout)
+
+    def wait_line(self, text: str, timeout: float) -> dict | None:
+        return self.wait_for(lambda e: e.get("text", "").strip() == text, timeout)
+
+    def finish(self, timeout: float) -> Ending:
+        """Reads the rest, waits for the exit (killing it at the deadline), and says how it ended."""
+        if self._ending is not None:
+            return self._ending
+        deadline = time.monotonic() + timeout
+        while self.next_event(max(0.0, deadline - time.monotonic())) is not None:
+            pass
+        status = self.process.wait(max(0.0, deadline - time.monotonic()))
+        if status is None:
+            self.process.terminate(grace=1.0)
+        stderr = self.process.read_all("stderr", 1).decode("utf-8", errors="replace")
+        exit_line = next((e for e in reversed(self.events) if e.get("event") == "exit"), None)
+        self._ending = Ending(status, exit_line, stderr, list(self.events))
+        return self._ending
+
+    def kill(self) -> None:
+        self.process.terminate(grace=0.0)
