@@ -87,7 +87,7 @@ class PeerProcess:
         return self.wait_for(lambda e: e.get("text", "").strip() == text, timeout)
 
     def finish(self, timeout: float) -> Ending:
-        """Reads the rest, waits for the exit (killing it at the deadline), and says how it ended."""
+        """Reads the rest, waits for the exit (killed at the deadline), says how it ended."""
         if self._ending is not None:
             return self._ending
         deadline = time.monotonic() + timeout
