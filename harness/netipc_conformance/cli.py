@@ -111,6 +111,26 @@ def cmd_vectors_add(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    from netipc_conformance.suite import runner
+
+    return runner.run(
+        peers=args.peer,
+        cases=args.cases,
+        xfail=args.xfail,
+        report_dir=args.report_dir,
+        update_xfail=args.update_xfail,
+        verbose=args.verbose,
+    )
+
+
+def cmd_cases(args: argparse.Namespace) -> int:
+    from netipc_conformance.suite import catalogue
+
+    print(catalogue.render(coverage=args.coverage, markdown=args.markdown))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="netipc-conformance",
@@ -128,6 +148,24 @@ def build_parser() -> argparse.ArgumentParser:
     names.add_argument("--session-id", type=_u64, help="SHM: the session_id from HELLO_ACK")
     names.add_argument("--json", action="store_true", help="machine-readable output")
     names.set_defaults(func=cmd_names)
+
+    run = sub.add_parser("run", help="run the conformance suite against peer manifests")
+    run.add_argument("--peer", action="append", required=True, help="a peer manifest (repeatable)")
+    run.add_argument("--cases", default="*", help="case id pattern, e.g. 'HS-*' (default all)")
+    run.add_argument("--xfail", help="an expected-failure file applied to every peer")
+    run.add_argument("--report-dir", default="reports", help="where reports go (default reports/)")
+    run.add_argument(
+        "--update-xfail",
+        metavar="FILE",
+        help="rewrite this expected-failure file from the results",
+    )
+    run.add_argument("-v", "--verbose", action="store_true", help="one line per case")
+    run.set_defaults(func=cmd_run)
+
+    cases = sub.add_parser("cases", help="the case catalogue, from the code itself")
+    cases.add_argument("--coverage", action="store_true", help="clause x role coverage")
+    cases.add_argument("--markdown", action="store_true", help="as Markdown (docs/cases.md)")
+    cases.set_defaults(func=cmd_cases)
 
     vec = sub.add_parser("vectors", help="golden vectors: check them, add new ones")
     vec_sub = vec.add_subparsers(dest="vectors_command", required=True)

@@ -121,6 +121,10 @@ class WineRuntime:
         self._launched.append(process)
         return process
 
+    def adopt(self, process) -> None:
+        """A process started elsewhere that this runtime must end at close()."""
+        self._launched.append(process)
+
     def unique_run_dir(self, label: str = "run") -> str:
         """A Windows-form run_dir no other case of this run uses."""
         self._run_counter += 1

@@ -1,0 +1,1 @@
+"""The conformance suite: case registry, outcomes, evidence, the pytest plugin."""

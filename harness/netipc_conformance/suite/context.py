@@ -1,0 +1,126 @@
+"""What a case works with: its peer(s), a private name, the agent, the evidence."""
+
+from __future__ import annotations
+
+import re
+
+from netipc_conformance import reference
+from netipc_conformance.agent import Agent
+from netipc_conformance.manifest import Manifest
+from netipc_conformance.peer_process import PeerProcess
+
+from . import launch
+from .evidence import Evidence, PeerRecord
+from .outcomes import unsupported
+from .registry import CaseInfo
+
+FINISH_TIMEOUT_S = 15.0
+
+
+def service_for(case_id: str, label: str) -> str:
+    return re.sub(r"[^A-Za-z0-9-]", "-", f"{case_id}-{label}").lower()
+
+
+class CaseContext:
+    def __init__(
+        self,
+        info: CaseInfo,
+        wine,
+        peer: Manifest | None = None,
+        server_peer: Manifest | None = None,
+        client_peer: Manifest | None = None,
+    ):
+        self.info = info
+        self.wine = wine
+        self.peer = peer
+        self.server_peer = server_peer or peer
+        self.client_peer = client_peer or peer
+        self.evidence = Evidence()
+        self.core = reference.load()
+        label = peer.name if peer else f"{server_peer.name}-{client_peer.name}"
+        self.run_dir = wine.unique_run_dir(info.id)
+        self.service = service_for(info.id, label)
+        self._agents: list[Agent] = []
+        self._peers: list[tuple[PeerProcess, PeerRecord]] = []
+
+    # -- names ---------------------------------------------------------------
+    @property
+    def pipe_name(self) -> str:
+        return self.core.pipe_name(self.run_dir, self.service)
+
+    # -- the reference side ----------------------------------------------------
+    @property
+    def agent(self) -> Agent:
+        if not self._agents:
+            return self.new_agent()
+        return self._agents[0]
+
+    def new_agent(self) -> Agent:
+        agent = Agent(self.wine, name=f"agent-{len(self._agents) + 1}")
+        agent.observers.append(self.evidence.record_message)
+        self._agents.append(agent)
+        return agent
+
+    # -- the peer side -----------------------------------------------------------
+    def require(self, capability: str) -> None:
+        peer = self.peer or self.server_peer
+        if capability == "full" and not peer.is_full:
+            raise unsupported("needs the full peer CLI; the minimal tier cannot show it")
+        if capability != "full" and not getattr(peer.capabilities, capability, False):
+            raise unsupported(f"the manifest does not declare capability {capability!r}")
+
+    def config(self, peer: Manifest | None = None, **overrides):
+        return launch.config_with(peer or self.peer, **overrides)
+
+    def _start(self, manifest: Manifest, role: str, spec: launch.RunSpec, run_dir, service):
+        args = launch.argv_for(
+            manifest, role, run_dir or self.run_dir, service or self.service, spec
+        )
+        label = f"{manifest.name} ({role})"
+        process = launch.start(self.wine, manifest, role, args, label)
+        record = PeerRecord(label=label, argv=[str(manifest.program), *args])
+        self._peers.append((process, record))
+        self.evidence.note(f"started {label}: {' '.join(args)}")
+        return process
+
+    def start_server(
+        self,
+        peer: Manifest | None = None,
+        *,
+        run_dir=None,
+        service=None,
+        wait_ready: bool = True,
+        **spec,
+    ) -> PeerProcess:
+        manifest = peer or self.server_peer
+        spec.setdefault("config", manifest.config)
+        process = self._start(manifest, "server", launch.RunSpec(**spec), run_dir, service)
+        if wait_ready and launch.wait_ready(manifest, process) is None:
+            ending = process.finish(2)
+            raise AssertionError(
+                f"{manifest.name} server never said it was ready: {ending.describe()}"
+            )
+        return process
+
+    def start_client(
+        self, peer: Manifest | None = None, *, run_dir=None, service=None, **spec
+    ) -> PeerProcess:
+        manifest = peer or self.client_peer
+        spec.setdefault("config", manifest.config)
+        spec.setdefault("messages", 1)
+        spec.setdefault("payload_size", 64)
+        return self._start(manifest, "client", launch.RunSpec(**spec), run_dir, service)
+
+    # -- the end -------------------------------------------------------------------
+    def close(self) -> None:
+        for process, record in self._peers:
+            ending = process.finish(FINISH_TIMEOUT_S if process.process.running is False else 0.5)
+            process.kill()
+            record.events, record.stderr, record.ending = (
+                ending.events,
+                ending.stderr[-4000:],
+                ending.describe(),
+            )
+            self.evidence.peers.append(record)
+        for agent in self._agents:
+            agent.close()

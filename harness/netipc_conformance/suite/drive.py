@@ -1,0 +1,117 @@
+"""The reference side of a conversation, a message at a time, through the agent.
+
+Cases use these to play the well-behaved other side; anything adversarial
+is built in the case itself from the core's encoders.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from netipc_conformance import reference
+
+from .outcomes import Violation, expect
+
+DEADLINE_MS = 5000
+
+
+@dataclass
+class Session:
+    """A handshake the reference completed: the pipe handle and the agreed values."""
+
+    agent: object
+    handle: int
+    hello: object
+    status: str
+    ack: object
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "OK"
+
+
+def hello_for(config, **overrides):
+    """The HELLO a client with this PeerConfig sends (and overrides on top)."""
+    core = reference.load()
+    fields = {
+        "supported_profiles": config.supported_profiles,
+        "preferred_profiles": config.preferred_profiles,
+        "max_request_payload_bytes": config.max_request_payload_bytes,
+        "max_request_batch_items": config.max_request_batch_items,
+        "max_response_payload_bytes": config.max_response_payload_bytes,
+        "max_response_batch_items": config.max_response_batch_items,
+        "auth_token": config.auth_token,
+        "packet_size": config.packet_size,
+    }
+    return core.Hello(**{**fields, **overrides})
+
+
+def server_config_for(config, **overrides):
+    core = reference.load()
+    fields = {k: getattr(config, k) for k in core.ServerConfig.FIELDS}
+    return core.ServerConfig(**{**fields, **overrides})
+
+
+def connect(agent, pipe_name: str, deadline_ms: int = DEADLINE_MS) -> int:
+    reply = agent.connect(pipe_name, deadline_ms=deadline_ms)
+    expect(
+        reply.ok, "NP-2", "connect to the derived pipe name", "a listening peer", reply.describe()
+    )
+    return reply["handle"]
+
+
+def read_message(
+    agent, handle: int, what: str, clause: str, deadline_ms: int = DEADLINE_MS
+) -> bytes:
+    reply = agent.read(handle, deadline_ms=deadline_ms)
+    if not reply.ok:
+        raise Violation(clause, what, "a message", reply.describe())
+    return reply.data
+
+
+def client_handshake(agent, pipe_name: str, hello, message_id: int = 0) -> Session:
+    """Connect, send HELLO, read and parse the ACK (the peer is the server)."""
+    core = reference.load()
+    handle = connect(agent, pipe_name)
+    agent.write(handle, core.hello_message(hello, message_id=message_id))
+    data = read_message(agent, handle, "HELLO_ACK", "NP-8")
+    try:
+        status, ack = core.parse_hello_ack_message(data)
+    except core.ContractError as err:
+        raise Violation(
+            err.clause, f"HELLO_ACK ({err.rule})", "a well-formed HELLO_ACK", err.detail
+        ) from err
+    return Session(agent, handle, hello, status, ack)
+
+
+def send(agent, handle: int, message: bytes, agreed_packet_size: int) -> None:
+    core = reference.load()
+    packets = core.plan_chunks(message, agreed_packet_size)
+    reply = agent.write_many(handle, packets, deadline_ms=DEADLINE_MS)
+    expect(reply.ok, "NP-17", "sending to the peer", "all packets written", reply.describe())
+
+
+def request(payload: bytes, message_id: int, code: int = 3, kind: int | None = None) -> bytes:
+    core = reference.load()
+    header = core.OuterHeader(
+        kind=kind or core.KIND_REQUEST, code=code, payload_len=len(payload), message_id=message_id
+    )
+    return core.encode_outer_header(header) + payload
+
+
+def receive(agent, handle: int, limits, clause: str = "NP-14", deadline_ms: int = DEADLINE_MS):
+    """Packets until one whole message, judged by the reference reassembler."""
+    core = reference.load()
+    reassembler = core.Reassembler(limits)
+    while True:
+        data = read_message(agent, handle, "the next packet", clause, deadline_ms)
+        try:
+            message = reassembler.feed(data)
+        except core.ContractError as err:
+            raise Violation(err.clause, err.rule, "a valid packet", err.detail) from err
+        if message is not None:
+            return message
+
+
+def pattern(n: int) -> bytes:
+    return bytes(i % 251 for i in range(n))

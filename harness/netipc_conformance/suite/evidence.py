@@ -1,0 +1,87 @@
+"""What a case saw: every pipe message both ways, decoded, with time offsets,
+the Win32 codes, and each peer's events, stderr and exit.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from netipc_conformance import reference
+
+CHUNK_MAGIC = 0x4E43484B
+MAGIC = 0x4E495043
+# A 1 MiB message at packet size 64 is 16k packets: past this many entries a
+# transcript keeps only time, direction and length.
+DETAILED_MESSAGES = 400
+
+
+def decode_packet(data: bytes) -> dict:
+    """Best-effort field view of one pipe message, for people reading a transcript."""
+    core = reference.load()
+    if len(data) < 32:
+        return {"note": f"{len(data)} bytes: shorter than a header"}
+    magic = int.from_bytes(data[:4], "little")
+    if magic == CHUNK_MAGIC:
+        return {"continuation": core.decode_continuation_header(data).as_dict()}
+    header = core.decode_outer_header(data)
+    out = {"header": header.as_dict()}
+    if magic != MAGIC:
+        out["note"] = f"magic {magic:#010x} is neither NIPC nor NCHK"
+        return out
+    body = data[32:]
+    if header.kind == 3 and header.code == 1 and len(body) == 44:
+        out["hello"] = core.decode_hello(body).as_dict()
+    elif header.kind == 3 and header.code == 2 and len(body) == 48:
+        out["hello_ack"] = core.decode_hello_ack(body).as_dict()
+        out["transport_status"] = (
+            core.STATUS_NAMES[header.transport_status]
+            if header.transport_status < len(core.STATUS_NAMES)
+            else header.transport_status
+        )
+    return out
+
+
+@dataclass
+class PeerRecord:
+    label: str
+    argv: list[str]
+    events: list[dict] = field(default_factory=list)
+    stderr: str = ""
+    ending: str = ""
+
+
+@dataclass
+class Evidence:
+    started: float = field(default_factory=time.monotonic)
+    messages: list[dict] = field(default_factory=list)
+    peers: list[PeerRecord] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def offset(self) -> float:
+        return round(time.monotonic() - self.started, 6)
+
+    def record_message(self, direction: str, handle: int, data: bytes | None, reply) -> None:
+        entry = {"t": self.offset(), "direction": direction, "handle": handle}
+        detailed = len(self.messages) < DETAILED_MESSAGES
+        if data is not None and not detailed:
+            entry["length"] = len(data)
+        elif data is not None:
+            entry["length"] = len(data)
+            entry["hex"] = data[:4096].hex()
+            if len(data) > 4096:
+                entry["truncated"] = True
+            entry["fields"] = decode_packet(data)
+        if not reply.ok:
+            entry["result"] = reply.describe()
+        self.messages.append(entry)
+
+    def note(self, text: str) -> None:
+        self.notes.append(f"[{self.offset():.3f}s] {text}")
+
+    def as_dict(self) -> dict:
+        return {
+            "messages": self.messages,
+            "peers": [vars(p) for p in self.peers],
+            "notes": self.notes,
+        }

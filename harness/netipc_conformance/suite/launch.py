@@ -1,0 +1,106 @@
+"""Launching a peer from its manifest: argv from the templates, the launcher, readiness.
+
+Full-tier peers get their configuration as docs/peer-cli.md flags through
+the {options} placeholder; minimal-tier peers run with the fixed config
+their manifest declares, so a case that needs any other config is
+UNSUPPORTED for them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+
+from netipc_conformance import reference
+from netipc_conformance.manifest import Manifest, PeerConfig
+from netipc_conformance.peer_process import PeerProcess
+
+from .outcomes import unsupported
+
+READY_TIMEOUT_S = 30.0
+
+CONFIG_FLAGS = {
+    "auth_token": "--auth-token",
+    "supported_profiles": "--supported-profiles",
+    "preferred_profiles": "--preferred-profiles",
+    "max_request_payload_bytes": "--max-request-payload",
+    "max_request_batch_items": "--max-request-batch",
+    "max_response_payload_bytes": "--max-response-payload",
+    "max_response_batch_items": "--max-response-batch",
+    "packet_size": "--packet-size",
+}
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """What a case asks one peer run to do (peer-cli.md flags)."""
+
+    config: PeerConfig
+    sessions: int | None = 1  # server: sessions to serve; None = serve forever
+    payload_size: int | None = None  # client
+    messages: int | None = None  # client
+    pipeline: int | None = None  # client
+    batch: int | None = None  # client
+    deadline_ms: int | None = None
+    shm_prepare: bool | None = None  # server
+    extra: tuple[str, ...] = ()
+
+
+def config_with(manifest: Manifest, **overrides) -> PeerConfig:
+    config = replace(manifest.config, **overrides)
+    if not manifest.is_full and config != manifest.config:
+        changed = ", ".join(
+            k for k in overrides if getattr(config, k) != getattr(manifest.config, k)
+        )
+        raise unsupported(
+            f"minimal-tier peer runs with its fixed config; this case needs {changed}"
+        )
+    return config
+
+
+def options(role: str, spec: RunSpec) -> list[str]:
+    out = [f"{CONFIG_FLAGS[k]}={v}" for k, v in asdict(spec.config).items()]
+    if role == "server":
+        out.append("--serve-forever" if spec.sessions is None else f"--sessions={spec.sessions}")
+        if spec.shm_prepare is not None:
+            out.append(f"--shm-prepare={int(spec.shm_prepare)}")
+    else:
+        for flag, value in (
+            ("--payload-size", spec.payload_size),
+            ("--messages", spec.messages),
+            ("--pipeline", spec.pipeline),
+            ("--batch", spec.batch),
+        ):
+            if value is not None:
+                out.append(f"{flag}={value}")
+    if spec.deadline_ms is not None:
+        out.append(f"--deadline-ms={spec.deadline_ms}")
+    return out + list(spec.extra)
+
+
+def argv_for(manifest: Manifest, role: str, run_dir: str, service: str, spec: RunSpec) -> list[str]:
+    template = (manifest.server if role == "server" else manifest.client).args
+    args: list[str] = []
+    for item in template:
+        if item == "{options}":
+            args += options(role, spec)
+        else:
+            args.append(item.replace("{run_dir}", run_dir).replace("{service}", service))
+    return args
+
+
+def start(wine, manifest: Manifest, role: str, args: list[str], label: str) -> PeerProcess:
+    env = (manifest.server if role == "server" else manifest.client).env
+    if manifest.launcher == "wine":
+        process = wine.launch(manifest.program, args, extra_env=env)
+    else:
+        core = reference.load()
+        wrapper = [] if manifest.launcher == "native" else list(manifest.launcher)
+        process = core.Process([*wrapper, str(manifest.program), *args], env=None)
+        wine.adopt(process)
+    return PeerProcess(process, label)
+
+
+def wait_ready(manifest: Manifest, peer: PeerProcess) -> dict | None:
+    if manifest.is_full:
+        return peer.wait_event("ready", READY_TIMEOUT_S)
+    return peer.wait_line("READY", READY_TIMEOUT_S)

@@ -1,0 +1,270 @@
+"""The pytest plugin that turns the case functions into a conformance run.
+
+Loaded by `netipc-conformance run` (-p netipc_conformance.suite.plugin). It
+parametrizes every case over the given peers (PAIR cases over every server x
+client pair), gives each a CaseContext, maps each outcome to a verdict,
+applies the expected-failure lists, and writes the reports. The run's exit
+status is the gate: 0 passed, 1 failed.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import itertools
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from netipc_conformance import __version__
+from netipc_conformance.manifest import ManifestError, check_program_exists, load
+from netipc_conformance.verdicts import (
+    ALL_VERDICTS,
+    FAIL,
+    INFO,
+    NON_STRICT,
+    PASS,
+    UNSUPPORTED,
+    ExpectedFailuresError,
+    Result,
+    evaluate,
+    load_expected,
+)
+
+from . import report as reports
+from .context import CaseContext
+from .outcomes import Observation, Unsupported, Violation
+
+RESULTS = pytest.StashKey[list]()
+STATE = pytest.StashKey[dict]()
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("netipc", "netipc conformance")
+    group.addoption("--peer", action="append", default=[], help="a peer manifest (repeatable)")
+    group.addoption("--xfail", default=None, help="an expected-failure file for every peer")
+    group.addoption("--report-dir", default=None, help="where the reports go")
+    group.addoption("--netipc-cases", default="*", help="case id pattern, e.g. 'HS-*'")
+
+
+def pytest_configure(config):
+    paths = config.getoption("--peer")
+    if not paths:
+        return
+    try:
+        peers = [load(p) for p in paths]
+        for peer in peers:
+            check_program_exists(peer)
+        names = [p.name for p in peers]
+        if len(set(names)) != len(names):
+            raise ManifestError(f"two manifests use the same peer name: {names}")
+        expected = []
+        for peer in peers:
+            if peer.expected_failures:
+                expected += [
+                    e if e.peer else _scoped(e, peer.name)
+                    for e in load_expected(peer.expected_failures)
+                ]
+        if config.getoption("--xfail"):
+            expected += load_expected(config.getoption("--xfail"))
+    except (ManifestError, ExpectedFailuresError) as exc:
+        raise pytest.UsageError(str(exc)) from None
+    config.stash[STATE] = {"peers": peers, "expected": expected, "started": time.monotonic()}
+    config.stash[RESULTS] = []
+
+
+def _scoped(entry, peer_name: str):
+    from dataclasses import replace
+
+    return replace(entry, peer=peer_name)
+
+
+def pytest_generate_tests(metafunc):
+    info = getattr(metafunc.function, "netipc_case", None)
+    state = metafunc.config.stash.get(STATE, None)
+    if info is None or state is None:
+        return
+    peers = state["peers"]
+    if info.role == "pair":
+        pairs = list(itertools.product(peers, peers))
+        metafunc.parametrize(
+            "pair", pairs, ids=[f"{s.name}-x-{c.name}" for s, c in pairs], scope="function"
+        )
+    else:
+        metafunc.parametrize("peer", peers, ids=[p.name for p in peers], scope="function")
+
+
+def pytest_collection_modifyitems(config, items):
+    pattern = config.getoption("--netipc-cases")
+    keep, drop = [], []
+    for item in items:
+        info = getattr(getattr(item, "function", None), "netipc_case", None)
+        (keep if info and fnmatch.fnmatchcase(info.id, pattern) else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+@pytest.fixture(scope="session")
+def wine():
+    from netipc_conformance.wine import WineRuntime
+
+    with WineRuntime() as runtime:
+        yield runtime
+
+
+@pytest.fixture
+def ctx(request, wine):
+    info = request.function.netipc_case
+    params = request.node.callspec.params if hasattr(request.node, "callspec") else {}
+    if "pair" in params:
+        server_peer, client_peer = params["pair"]
+        context = CaseContext(info, wine, server_peer=server_peer, client_peer=client_peer)
+    else:
+        context = CaseContext(info, wine, peer=params["peer"])
+    request.node.netipc_context = context
+    yield context
+    context.close()
+
+
+def _peer_label(item) -> tuple[str, str | None, str | None]:
+    params = item.callspec.params
+    if "pair" in params:
+        s, c = params["pair"]
+        return f"{s.name} x {c.name}", s.name, c.name
+    return params["peer"].name, None, None
+
+
+def _verdict(info, call) -> tuple[str, str]:
+    if call.excinfo is None:
+        return (INFO, "") if info.strength == "INFO" else (PASS, "")
+    exc = call.excinfo.value
+    if isinstance(exc, Unsupported):
+        return UNSUPPORTED, str(exc)
+    if isinstance(exc, Observation):
+        return INFO, str(exc)
+    if isinstance(exc, Violation):
+        return (NON_STRICT if info.strength != "MUST" else FAIL), str(exc)
+    if isinstance(exc, AssertionError):
+        return FAIL, str(exc).splitlines()[0] if str(exc) else "assertion failed"
+    return FAIL, f"harness error: {type(exc).__name__}: {exc}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    rep = outcome.get_result()
+    info = getattr(getattr(item, "function", None), "netipc_case", None)
+    if info is None or RESULTS not in item.config.stash:
+        return
+    if (
+        call.when == "setup"
+        and call.excinfo is not None
+        and isinstance(call.excinfo.value, Unsupported)
+    ):
+        verdict, message = UNSUPPORTED, str(call.excinfo.value)
+    elif call.when != "call":
+        return
+    else:
+        verdict, message = _verdict(info, call)
+    label, server_name, client_name = _peer_label(item)
+    context = getattr(item, "netipc_context", None)
+    item.netipc_result = {
+        "case": info.id,
+        "family": info.family,
+        "role": info.role,
+        "clauses": list(info.clauses),
+        "strength": info.strength,
+        "statement": info.statement,
+        "peer": label,
+        "server_peer": server_name,
+        "client_peer": client_name,
+        "raw_verdict": verdict,
+        "message": message,
+        "duration_s": round(call.duration, 3),
+        "context": context,
+    }
+    if verdict == UNSUPPORTED:
+        rep.outcome, rep.longrepr = "skipped", (str(item.path), item.location[1], message)
+    elif verdict != FAIL:
+        rep.outcome, rep.longrepr = "passed", None
+
+
+def pytest_runtest_logfinish(nodeid, location):
+    pass
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item, nextitem):
+    result = getattr(item, "netipc_result", None)
+    if result is None:
+        return
+    context = result.pop("context")
+    result["evidence"] = context.evidence.as_dict() if context else {}
+    item.config.stash[RESULTS].append(result)
+
+
+def _build_report(config) -> tuple[dict, object]:
+    state = config.stash[STATE]
+    raw = config.stash[RESULTS]
+    results = [
+        Result(r["case"], r["peer"], r["raw_verdict"], r["message"], tuple(r["clauses"]))
+        for r in raw
+    ]
+    gate = evaluate(results, state["expected"])
+    for r, final in zip(raw, gate.results, strict=True):
+        r["verdict"], r["xfail_reason"] = final.verdict, final.xfail_reason
+    report = {
+        "format": 1,
+        "harness_version": __version__,
+        "generated": datetime.now(UTC).isoformat(timespec="seconds"),
+        "wall_time_s": round(time.monotonic() - state["started"], 1),
+        "peers": [
+            {"name": p.name, "language": p.language, "tier": p.tier, "manifest": str(p.path)}
+            for p in state["peers"]
+        ],
+        "summary": gate.counts(),
+        "gate": {"passed": gate.passed, "problems": gate.problems},
+        "results": raw,
+    }
+    return report, gate
+
+
+def pytest_sessionfinish(session, exitstatus):
+    config = session.config
+    if STATE not in config.stash or exitstatus in (2, 3, 4):
+        return
+    report, gate = _build_report(config)
+    config.stash[STATE]["report"] = report
+    report_dir = config.getoption("--report-dir")
+    if report_dir:
+        path = Path(report_dir)
+        path.mkdir(parents=True, exist_ok=True)
+        reports.write_json(report, path / "report.json")
+        reports.write_html(report, path / "report.html")
+    session.exitstatus = 0 if gate.passed else 1
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    state = config.stash.get(STATE, None)
+    if not state or "report" not in state:
+        return
+    report = state["report"]
+    tr = terminalreporter
+    tr.section("netipc conformance")
+    by_family: dict[str, dict[str, int]] = {}
+    for r in report["results"]:
+        row = by_family.setdefault(f"{r['family']}-{r['role']}", dict.fromkeys(ALL_VERDICTS, 0))
+        row[r["verdict"]] += 1
+    tr.write_line(f"{'family-role':<14}" + "".join(f"{v:>12}" for v in ALL_VERDICTS))
+    for family, row in sorted(by_family.items()):
+        tr.write_line(f"{family:<14}" + "".join(f"{row[v]:>12}" for v in ALL_VERDICTS))
+    for r in report["results"]:
+        if r["verdict"] in (FAIL, "XPASS", NON_STRICT):
+            tr.write_line(f"{r['verdict']:<10} {r['case']} [{r['peer']}] {r['message']}")
+    counts = ", ".join(f"{n} {v}" for v, n in report["summary"].items() if n)
+    gate = "passed" if report["gate"]["passed"] else "FAILED"
+    for problem in report["gate"]["problems"]:
+        tr.write_line(f"gate: {problem}")
+    tr.write_line(f"gate {gate}: {counts} in {report['wall_time_s']} s")
