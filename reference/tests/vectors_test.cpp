@@ -360,7 +360,7 @@ void check_chunk_plan(const json& v, report& rep) {
   const json& exp = v.at("expected");
   require_keys(exp,
                {"chunk_count", "first_chunk_payload_len", "last_chunk_payload_len",
-                "packets_hex_head", "packet_hex_last"},
+                "packets_hex_head", "packet_hex_last", "packets_fnv1a64"},
                "expected");
   outer_header h;
   auto payload_len = as_u64(v.at("payload_len"), "payload_len");
@@ -381,12 +381,26 @@ void check_chunk_plan(const json& v, report& rep) {
              packets.front().size() - kHeaderLen);
   rep.expect("last_chunk_payload_len", exp.at("last_chunk_payload_len"),
              packets.back().size() - kHeaderLen);
+  // Head and last packets are pinned by their first 96 bytes (header and 64
+  // payload bytes) and every byte of every packet by one digest, so a 1 MiB
+  // plan at packet size 65536 stays a small file.
+  auto prefix_hex = [](const bytes& p) {
+    return to_hex(bytes(p.begin(), p.begin() + std::min<std::size_t>(p.size(), 96)));
+  };
   json head = json::array();
   for (std::size_t i = 0; i < std::min<std::size_t>(3, packets.size()); ++i) {
-    head.push_back(to_hex(packets[i]));
+    head.push_back(prefix_hex(packets[i]));
   }
   rep.expect("packets_hex_head", exp.at("packets_hex_head"), head);
-  rep.expect("packet_hex_last", exp.at("packet_hex_last"), to_hex(packets.back()));
+  rep.expect("packet_hex_last", exp.at("packet_hex_last"), prefix_hex(packets.back()));
+  bytes framed;
+  for (const bytes& p : packets) {
+    auto n = static_cast<std::uint32_t>(p.size());
+    for (int shift = 0; shift < 32; shift += 8)
+      framed.push_back(static_cast<std::uint8_t>(n >> shift));
+    framed.insert(framed.end(), p.begin(), p.end());
+  }
+  rep.expect("packets_fnv1a64", exp.at("packets_fnv1a64"), hash_hex(fnv1a64(framed)));
 
   // The receiver must take the plan back to the same message.
   reassembler r(limits{h.payload_len, 1, packet});
@@ -652,7 +666,8 @@ const std::vector<std::pair<std::string, std::string>>& self_test_documents() {
              "4350494e0100200001000000030000000300000001000000050000000000000000",
              "4b48434e0100000005000000000000002300000001000000030000000100000001",
              "4b48434e0100000005000000000000002300000002000000030000000100000002"],
-           "packet_hex_last": "4b48434e0100000005000000000000002300000002000000030000000100000002"}}]})"},
+           "packet_hex_last": "4b48434e0100000005000000000000002300000002000000030000000100000002",
+           "packets_fnv1a64": "cba6bbd34ec9024c"}}]})"},
       {"broken_chunks.json", R"({"$schema": "schemas/broken_chunks.schema.json", "vectors": [
         {"id": "bc-001", "rationale": "r",
          "limits": {"max_payload_bytes": 1024, "max_batch_items": 1, "agreed_packet_size": 64},
