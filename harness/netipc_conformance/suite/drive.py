@@ -115,3 +115,48 @@ def receive(agent, handle: int, limits, clause: str = "NP-14", deadline_ms: int 
 
 def pattern(n: int) -> bytes:
     return bytes(i % 251 for i in range(n))
+
+
+@dataclass
+class Accepted:
+    """A peer client that connected to the reference server."""
+
+    agent: object
+    listener: int
+    handle: int
+
+
+def listen(agent, pipe_name: str, packet_size: int = 65536) -> int:
+    return agent.listen(pipe_name, in_buffer=packet_size, out_buffer=packet_size)
+
+
+def accept(agent, listener: int, clause: str = "NP-7", deadline_ms: int = 15000) -> Accepted:
+    reply = agent.accept(listener, deadline_ms=deadline_ms)
+    if not reply.ok:
+        raise Violation(
+            clause, "client connection at the derived pipe name", "a connection", reply.describe()
+        )
+    return Accepted(agent, listener, listener)
+
+
+def read_hello(accepted: Accepted, clause: str = "NP-8"):
+    """The client's first message, parsed as a HELLO (a violation if it is not one)."""
+    core = reference.load()
+    data = read_message(accepted.agent, accepted.handle, "the client's first message", clause)
+    try:
+        return core.parse_hello_message(data)
+    except core.ContractError as err:
+        raise Violation(
+            err.clause, f"first message ({err.rule})", "a well-formed HELLO", err.detail
+        ) from err
+
+
+def answer_hello(accepted: Accepted, server_config, hello, counter=None, status=None, ack=None):
+    """Sends the reference decision (or the given status/ack) and returns (status, ack)."""
+    core = reference.load()
+    if ack is None:
+        decision = core.decide_handshake(server_config, hello, counter or core.SessionCounter(1))
+        status, ack = status or decision.status, decision.ack
+    reply = accepted.agent.write(accepted.handle, core.hello_ack_message(ack, status or "OK"))
+    expect(reply.ok, "NP-17", "sending HELLO_ACK", "written", reply.describe())
+    return status or "OK", ack
