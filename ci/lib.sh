@@ -127,3 +127,22 @@ stop_wine_prefix() {
     rm -rf "$NETIPC_WINE_DIR"
   fi
 }
+
+# After the tests: no process may still run in a prefix the tests made, and
+# no such prefix may remain (pytest's runtimes live in $TMPDIR/netipc-wine-*).
+check_no_leftovers() {
+  local tmp=${TMPDIR:-/tmp} pid left=()
+  for pid in $(ls /proc | grep -E '^[0-9]+$'); do
+    if tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -q "^WINEPREFIX=$tmp/netipc-wine-"; then
+      left+=("$pid:$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)")
+    fi
+  done
+  if [ ${#left[@]} -gt 0 ]; then
+    printf 'leftover Wine process: %s\n' "${left[@]}" >&2
+    die "the tests left Wine processes running"
+  fi
+  if compgen -G "$tmp/netipc-wine-*" >/dev/null; then
+    die "the tests left Wine prefixes behind: $(echo "$tmp"/netipc-wine-*)"
+  fi
+  say "no Wine process or prefix left behind"
+}
