@@ -144,5 +144,5 @@ check_no_leftovers() {
   if compgen -G "$tmp/netipc-wine-*" >/dev/null; then
     die "the tests left Wine prefixes behind: $(echo "$tmp"/netipc-wine-*)"
   fi
-  say "no Wine process or prefix left behind"
+  # Quiet on success: pytest's summary stays the last line of the run.
 }
