@@ -227,7 +227,10 @@ void check_invalid_service_name(const json& v, report& rep) {
   require_keys(exp, {"error"}, "expected");
   std::string service = str(v, "service");
   rep.expect("error (pipe_name)", exp.at("error"), outcome(pipe_name("C:\\run", service)));
-  rep.expect("error (validate_service_name)", exp.at("error"),
+  // The character rule alone: good characters, too many of them, pass it and
+  // fail only as a whole pipe name.
+  json by_characters = exp.at("error") == "pipe_name_too_long" ? json("success") : exp.at("error");
+  rep.expect("error (validate_service_name)", by_characters,
              outcome(validate_service_name(service)));
 }
 
