@@ -12,7 +12,7 @@ APT_PACKAGES=(
   cmake ninja-build g++ clang clang-format libclang-rt-14-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   libboost-dev libboost-filesystem-dev nlohmann-json3-dev
-  mingw-w64 g++-mingw-w64-x86-64-posix wine64
+  mingw-w64 g++-mingw-w64-x86-64-posix wine wine64
   python3-venv python3-dev
 )
 

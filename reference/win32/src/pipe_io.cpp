@@ -14,10 +14,10 @@ DWORD millis_until(clock::time_point deadline) {
 
 // An overlapped call in flight: waits for it until the deadline, cancels it
 // after, and always collects its result so the OVERLAPPED can be reused.
+// ReadFile, WriteFile and ConnectNamedPipe reset the event when they start.
 class pending_io {
  public:
-  pending_io() { ov_.hEvent = ::CreateEventW(nullptr, TRUE, FALSE, nullptr); }
-  ~pending_io() { ::CloseHandle(ov_.hEvent); }
+  explicit pending_io(HANDLE event) { ov_.hEvent = event; }
   OVERLAPPED* get() { return &ov_; }
 
   // started: what the call returned; error: GetLastError() right after it.
@@ -122,7 +122,8 @@ handle create_pipe_instance(const std::wstring& name, const listen_options& opti
 }
 
 io_outcome accept_client(HANDLE pipe, clock::time_point deadline) {
-  pending_io io;
+  overlapped_event event;
+  pending_io io(event.get());
   BOOL started = ::ConnectNamedPipe(pipe, io.get());
   DWORD error = started ? ERROR_SUCCESS : ::GetLastError();
   if (!started && error == ERROR_PIPE_CONNECTED) return {};
@@ -166,8 +167,8 @@ handle connect_pipe(const std::wstring& name, clock::time_point deadline,
 }
 
 io_outcome write_message(HANDLE pipe, std::span<const std::uint8_t> data,
-                         clock::time_point deadline) {
-  pending_io io;
+                         clock::time_point deadline, const overlapped_event& event) {
+  pending_io io(event.get());
   BOOL started = ::WriteFile(pipe, data.data(), static_cast<DWORD>(data.size()), nullptr, io.get());
   DWORD error = started ? ERROR_SUCCESS : ::GetLastError();
   DWORD written = 0;
@@ -176,22 +177,38 @@ io_outcome write_message(HANDLE pipe, std::span<const std::uint8_t> data,
   return outcome;
 }
 
-io_outcome read_message(HANDLE pipe, std::vector<std::uint8_t>& message,
-                        clock::time_point deadline) {
-  message.clear();
-  constexpr std::size_t kStep = 65536;
+io_outcome write_message(HANDLE pipe, std::span<const std::uint8_t> data,
+                         clock::time_point deadline) {
+  return write_message(pipe, data, deadline, overlapped_event{});
+}
+
+io_outcome read_message_into(HANDLE pipe, std::vector<std::uint8_t>& buffer, std::size_t& length,
+                             clock::time_point deadline, const overlapped_event& event) {
+  constexpr std::size_t kMinimum = 4096;
+  if (buffer.size() < kMinimum) buffer.resize(kMinimum);
+  length = 0;
   for (;;) {
-    std::size_t at = message.size();
-    message.resize(at + kStep);
-    pending_io io;
-    BOOL started = ::ReadFile(pipe, message.data() + at, kStep, nullptr, io.get());
+    if (length == buffer.size()) buffer.resize(buffer.size() * 2);
+    std::size_t room = std::min<std::size_t>(buffer.size() - length, 0x7FFFFFFF);
+    pending_io io(event.get());
+    BOOL started =
+        ::ReadFile(pipe, buffer.data() + length, static_cast<DWORD>(room), nullptr, io.get());
     DWORD error = started ? ERROR_SUCCESS : ::GetLastError();
     DWORD got = 0;
     io_outcome outcome = io.finish(pipe, started, error, deadline, got);
-    if (outcome.code == ERROR_MORE_DATA) continue;  // this part filled kStep; read the rest
-    message.resize(at + got);
-    return outcome;
+    length += got;
+    // ERROR_MORE_DATA: this part filled the room; the rest of the message follows.
+    if (outcome.code != ERROR_MORE_DATA) return outcome;
   }
+}
+
+io_outcome read_message(HANDLE pipe, std::vector<std::uint8_t>& message,
+                        clock::time_point deadline) {
+  std::size_t length = 0;
+  message.resize(65536);
+  io_outcome outcome = read_message_into(pipe, message, length, deadline, overlapped_event{});
+  message.resize(length);
+  return outcome;
 }
 
 DWORD probe_pipe_name(const std::wstring& name, DWORD timeout_ms) {

@@ -63,6 +63,18 @@ class handle {
   HANDLE h_ = nullptr;
 };
 
+// The event of overlapped calls, made once and reused: a session makes
+// thousands of calls, and a new event per call costs kernel (wineserver)
+// round trips. Each thread doing I/O needs its own.
+class overlapped_event {
+ public:
+  overlapped_event() : event_(::CreateEventW(nullptr, TRUE, FALSE, nullptr)) {}
+  HANDLE get() const { return event_.get(); }
+
+ private:
+  handle event_;
+};
+
 struct listen_options {
   DWORD max_instances = PIPE_UNLIMITED_INSTANCES;
   DWORD in_buffer = 65536;
@@ -90,10 +102,17 @@ handle connect_pipe(const std::wstring& name, clock::time_point deadline,
 // One whole message in one WriteFile (one pipe message, NP-14).
 io_outcome write_message(HANDLE pipe, std::span<const std::uint8_t> data,
                          clock::time_point deadline);
+io_outcome write_message(HANDLE pipe, std::span<const std::uint8_t> data,
+                         clock::time_point deadline, const overlapped_event& event);
 
 // One whole message; ERROR_MORE_DATA is followed by reads of the rest.
 io_outcome read_message(HANDLE pipe, std::vector<std::uint8_t>& message,
                         clock::time_point deadline);
+
+// The same into a buffer that is kept between calls: it grows when a message
+// does not fit (ERROR_MORE_DATA) and never shrinks; length is the message's.
+io_outcome read_message_into(HANDLE pipe, std::vector<std::uint8_t>& buffer, std::size_t& length,
+                             clock::time_point deadline, const overlapped_event& event);
 
 // WaitNamedPipeW(timeout): ERROR_SUCCESS (an instance is free),
 // ERROR_SEM_TIMEOUT (exists, all busy) or ERROR_FILE_NOT_FOUND.

@@ -1,0 +1,255 @@
+#include "netipc/win32/echo_client.hpp"
+
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
+#include "netipc/batch.hpp"
+#include "netipc/names.hpp"
+
+namespace netipc::win32 {
+
+namespace {
+
+bytes pattern(std::size_t size, std::uint64_t seed) {
+  bytes out(size);
+  for (std::size_t i = 0; i < size; ++i) out[i] = static_cast<std::uint8_t>((i + seed) % 251);
+  return out;
+}
+
+// Whether a response is the echo of the request (WE-9 is checked before).
+bool is_echo(const message& response, byte_view request, std::string& detail) {
+  auto expected = decode_outer_header(request).value();
+  const outer_header& got = response.header;
+  if (got.kind != kKindResponse) {
+    detail = "kind " + std::to_string(got.kind) + ", expected RESPONSE (2)";
+  } else if (got.transport_status != 0) {
+    detail = "transport_status " +
+             transport_status_name(static_cast<transport_status>(got.transport_status));
+  } else if (got.code != expected.code || got.flags != expected.flags ||
+             got.item_count != expected.item_count) {
+    detail = "code/flags/item_count " + std::to_string(got.code) + "/" + std::to_string(got.flags) +
+             "/" + std::to_string(got.item_count) + ", expected " + std::to_string(expected.code) +
+             "/" + std::to_string(expected.flags) + "/" + std::to_string(expected.item_count);
+  } else if (!std::equal(response.payload.begin(), response.payload.end(),
+                         request.begin() + kHeaderLen, request.end())) {
+    detail = "payload differs from the request's (" + std::to_string(response.payload.size()) +
+             " bytes, sent " + std::to_string(request.size() - kHeaderLen) + ")";
+  } else {
+    return true;
+  }
+  return false;
+}
+
+// The requests in flight and how the exchange ended, shared by the writer
+// and the reader when requests are pipelined.
+class window {
+ public:
+  explicit window(std::uint32_t depth) : depth_(depth) {}
+
+  // Waits for room; false once the exchange is over.
+  bool take(std::uint64_t message_id) {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return stopped_ || in_flight_.size() < depth_; });
+    if (stopped_) return false;
+    in_flight_.insert(message_id);
+    return true;
+  }
+
+  // WE-10: an answer to an id not in flight is a protocol violation.
+  status answer(std::uint64_t message_id) {
+    std::lock_guard lock(mutex_);
+    status known = check_response_id(in_flight_, message_id);
+    if (known) in_flight_.erase(message_id);
+    changed_.notify_all();
+    return known;
+  }
+
+  // The first failure wins; later ones are its consequences.
+  void stop(std::optional<failure> why) {
+    std::lock_guard lock(mutex_);
+    if (!stopped_ && why) failure_ = std::move(why);
+    stopped_ = true;
+    changed_.notify_all();
+  }
+  bool stopped() {
+    std::lock_guard lock(mutex_);
+    return stopped_;
+  }
+  std::optional<failure> first_failure() {
+    std::lock_guard lock(mutex_);
+    return failure_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::unordered_set<std::uint64_t> in_flight_;
+  std::uint32_t depth_;
+  bool stopped_ = false;
+  std::optional<failure> failure_;
+};
+
+// Reads one answer and judges it; a failure ends the exchange.
+std::optional<failure> receive_one(pipe_session& session, const echo_plan& plan, window& w,
+                                   client_run& run, client_observer& observer) {
+  auto response = session.receive_message();
+  if (!response) return response.fail();
+  std::uint64_t id = response->header.message_id;
+  if (status known = w.answer(id); !known) return rule_failure(known.err());
+  std::string detail;
+  bool ok = is_echo(response.value(), make_request(plan, id), detail);
+  ++(ok ? run.echoes_ok : run.echoes_bad);
+  observer.echoed(id, response->payload.size(), ok, detail);
+  return std::nullopt;
+}
+
+void exchange_in_turn(pipe_session& session, const echo_plan& plan, client_run& run,
+                      client_observer& observer) {
+  window w(1);
+  for (std::uint64_t id = 1; id <= plan.messages; ++id) {
+    w.take(id);
+    if (done sent = session.send_message(make_request(plan, id)); !sent) {
+      run.end = sent.fail();
+      return;
+    }
+    if (auto failed = receive_one(session, plan, w, run, observer)) {
+      run.end = *failed;
+      return;
+    }
+  }
+}
+
+// A writer thread keeps up to plan.pipeline requests in flight while this
+// thread reads: with large messages both directions must move at once, or
+// each side's write would wait for the other's read.
+void exchange_pipelined(pipe_session& session, const echo_plan& plan, client_run& run,
+                        client_observer& observer) {
+  window w(plan.pipeline);
+  std::thread writer([&] {
+    for (std::uint64_t id = 1; id <= plan.messages; ++id) {
+      if (!w.take(id)) return;
+      if (done sent = session.send_message(make_request(plan, id)); !sent) {
+        w.stop(sent.fail());
+        session.cancel_io();  // the reader is waiting for answers that will not come
+        return;
+      }
+    }
+  });
+  for (std::uint64_t answered = 0; answered < plan.messages && !w.stopped(); ++answered) {
+    if (auto failed = receive_one(session, plan, w, run, observer)) {
+      w.stop(failed);
+      break;
+    }
+  }
+  w.stop(std::nullopt);
+  writer.join();
+  if (auto failed = w.first_failure()) run.end = *failed;
+}
+
+}  // namespace
+
+bytes make_request(const echo_plan& plan, std::uint64_t message_id) {
+  outer_header h;
+  h.kind = kKindRequest;
+  h.code = plan.code;
+  h.message_id = message_id;
+  bytes payload;
+  if (plan.batch_items == 0) {
+    payload = pattern(plan.payload_size, message_id * 7);
+  } else {
+    std::vector<bytes> items;
+    for (std::uint32_t i = 0; i < plan.batch_items; ++i) {
+      items.push_back(pattern(plan.payload_size, message_id * 7 + i));
+    }
+    payload = build_batch(items);
+    h.flags = kFlagBatch;
+    h.item_count = plan.batch_items;
+  }
+  h.payload_len = static_cast<std::uint32_t>(payload.size());
+  bytes out = encode_outer_header(h);
+  out.insert(out.end(), payload.begin(), payload.end());
+  return out;
+}
+
+outcome<pipe_session> connect_session(const std::string& run_dir, const std::string& service,
+                                      std::chrono::milliseconds wait) {
+  auto name = pipe_name(run_dir, service);
+  if (!name) return rule_failure(name.err());
+  connect_options options;
+  options.retry_missing = true;  // a server still starting is not an error yet
+  io_outcome connected;
+  handle pipe = connect_pipe(widen(name.value()), clock::now() + wait, options, connected);
+  if (!connected.ok()) return io_failure(connected, "CreateFileW");
+  return pipe_session(std::move(pipe), wait);
+}
+
+client_run run_echo_client(const echo_client_options& options, const echo_plan& plan,
+                           client_observer* observer) {
+  client_observer silent;
+  client_observer& watch = observer != nullptr ? *observer : silent;
+  client_run run;
+  hello proposal = options.proposal;
+  for (int attempt = 1;; ++attempt) {
+    auto session = connect_session(options.run_dir, options.service, options.wait);
+    if (!session) {
+      run.end = session.fail();
+      return run;
+    }
+    auto answer = request_handshake(session.value(), proposal);
+    if (!answer) {
+      run.end = answer.fail();
+      return run;
+    }
+    run.handshake = answer.value();
+    watch.handshake(answer.value());
+    if (answer->broken) {
+      bool rejected = answer->broken->which == rule::ack_rejected;
+      run.end =
+          rule_failure(*answer->broken, rejected ? close_reason::rejected : close_reason::protocol);
+      return run;
+    }
+    const hello_ack& ack = answer->ack;
+    shm_objects attached;  // held for the session's lifetime (NP-16)
+    if (is_shm_profile(ack.selected_profile)) {
+      auto names = shm_names(options.run_dir, options.service, proposal.auth_token,
+                             ack.selected_profile, ack.session_id);
+      if (!names) {
+        run.end = rule_failure(names.err());
+        return run;
+      }
+      auto opened = open_shm_objects(names.value());
+      watch.shm(names.value(), ack.session_id,
+                opened ? std::nullopt : std::optional<failure>(opened.fail()));
+      if (!opened) {
+        // NP-11: no same-session fallback; a new session without SHM bits.
+        if (options.shm_reconnect && attempt == 1) {
+          session->close();
+          proposal.supported_profiles = kProfileNamedPipe;
+          proposal.preferred_profiles = kProfileNamedPipe;
+          watch.reconnecting(proposal);
+          continue;
+        }
+        run.end = opened.fail();
+        return run;
+      }
+      attached = std::move(opened).value();
+    }
+
+    auto started = clock::now();
+    run.end = failure{close_reason::closed, ERROR_SUCCESS, std::nullopt, "all echoes received"};
+    if (plan.pipeline <= 1) {
+      exchange_in_turn(session.value(), plan, run, watch);
+    } else {
+      exchange_pipelined(session.value(), plan, run, watch);
+    }
+    run.seconds = std::chrono::duration<double>(clock::now() - started).count();
+    session->close();
+    return run;
+  }
+}
+
+}  // namespace netipc::win32
