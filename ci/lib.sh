@@ -11,7 +11,7 @@ JOBS=${JOBS:-2}
 APT_PACKAGES=(
   cmake ninja-build g++ clang clang-format libclang-rt-14-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
-  libboost-dev libboost-filesystem-dev nlohmann-json3-dev
+  libboost-dev libboost-filesystem-dev nlohmann-json3-dev libcli11-dev
   mingw-w64 g++-mingw-w64-x86-64-posix wine wine64
   python3-venv python3-dev
 )

@@ -1,0 +1,71 @@
+#include "events.hpp"
+
+#include <fcntl.h>
+#include <io.h>
+
+#include <cstdio>
+#include <string>
+
+namespace netipc::peer {
+
+event_log::event_log() { _setmode(_fileno(stdout), _O_BINARY); }
+
+void event_log::emit(const json& event) { line(event.dump()); }
+
+void event_log::line(std::string_view text) {
+  std::lock_guard lock(mutex_);
+  std::string out(text);
+  out += '\n';
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  // Wine fully buffers a Unix pipe: a line must leave now, not at exit.
+  std::fflush(stdout);
+}
+
+json hello_json(const hello& h) {
+  return {{"layout_version", h.layout_version},
+          {"flags", h.flags},
+          {"supported_profiles", h.supported_profiles},
+          {"preferred_profiles", h.preferred_profiles},
+          {"max_request_payload_bytes", h.max_request_payload_bytes},
+          {"max_request_batch_items", h.max_request_batch_items},
+          {"max_response_payload_bytes", h.max_response_payload_bytes},
+          {"max_response_batch_items", h.max_response_batch_items},
+          {"padding", h.padding},
+          {"auth_token", h.auth_token},
+          {"packet_size", h.packet_size}};
+}
+
+json ack_json(const hello_ack& ack) {
+  return {{"layout_version", ack.layout_version},
+          {"flags", ack.flags},
+          {"server_supported_profiles", ack.server_supported_profiles},
+          {"intersection_profiles", ack.intersection_profiles},
+          {"selected_profile", ack.selected_profile},
+          {"agreed_max_request_payload_bytes", ack.agreed_max_request_payload_bytes},
+          {"agreed_max_request_batch_items", ack.agreed_max_request_batch_items},
+          {"agreed_max_response_payload_bytes", ack.agreed_max_response_payload_bytes},
+          {"agreed_max_response_batch_items", ack.agreed_max_response_batch_items},
+          {"agreed_packet_size", ack.agreed_packet_size},
+          {"padding", ack.padding},
+          {"session_id", ack.session_id}};
+}
+
+json shm_names_json(const shm_object_names& names) {
+  return {
+      {"mapping", names.mapping}, {"req_event", names.req_event}, {"resp_event", names.resp_event}};
+}
+
+json failure_json(const win32::failure& f) {
+  json out = {{"reason", std::string(win32::close_reason_name(f.reason))}, {"detail", f.detail}};
+  if (f.rule) {
+    out["rule"] = std::string(rule_name(f.rule->which));
+    out["clause"] = std::string(rule_clause(f.rule->which));
+  }
+  if (f.win32_code != ERROR_SUCCESS) {
+    out["win32_code"] = f.win32_code;
+    out["win32_name"] = win32::win32_error_name(f.win32_code);
+  }
+  return out;
+}
+
+}  // namespace netipc::peer
