@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from netipc_conformance.suite import drive
-from netipc_conformance.suite.outcomes import expect_equal
+from netipc_conformance.suite import client_side, drive
+from netipc_conformance.suite.outcomes import expect, expect_equal
 from netipc_conformance.suite.registry import case
+
+EXIT_REJECTED, EXIT_DISCONNECTED, EXIT_PROTOCOL = 3, 4, 5
 
 
 @case(
@@ -13,10 +15,132 @@ from netipc_conformance.suite.registry import case
     statement="The client's first message is a well-formed HELLO carrying its configured values.",
 )
 def test_first_message_is_hello_with_configured_values(ctx):
-    listener = drive.listen(ctx.agent, ctx.pipe_name)
-    ctx.start_client()
-    accepted = drive.accept(ctx.agent, listener)
-    hello = drive.read_hello(accepted)
-    expected = drive.hello_for(ctx.peer.config)
-    for field in type(hello).FIELDS:
-        expect_equal("WE-5", f"HELLO.{field}", getattr(expected, field), getattr(hello, field))
+    conv = client_side.start(ctx)
+    expected = ctx.hello()
+    for field in type(conv.hello).FIELDS:
+        expect_equal("WE-5", f"HELLO.{field}", getattr(expected, field), getattr(conv.hello, field))
+
+
+@case(
+    "HS-C-02",
+    clauses=["NP-8", "NP-10"],
+    statement="Accepted, the client runs its session on the same pipe and checks the echo.",
+)
+def test_accepted_client_completes_its_echo(ctx):
+    conv = client_side.start(ctx)
+    ack = client_side.accept_with(ctx, conv)
+    client_side.serve_echoes(ctx, conv, ack, 1)
+    client_side.expect_passed(ctx, conv, "NP-10")
+
+
+@case(
+    "HS-C-03",
+    clauses=["NP-9", "NP-12", "NP-14"],
+    statement="Told a lower agreed_packet_size, the client chunks its requests at that size.",
+)
+def test_client_obeys_a_lowered_packet_size(ctx):
+    conv = client_side.start(ctx, payload_size=200)
+    ack = client_side.accept_with(ctx, conv, packet_size=64)
+    [(request, packets)] = client_side.serve_echoes(ctx, conv, ack, 1)
+    sizes = [len(p) for p in packets]
+    expect(
+        max(sizes) <= 64,
+        "NP-14",
+        "request packet sizes",
+        "at most the agreed 64 bytes",
+        f"{sizes} for {len(request.payload)} payload bytes",
+    )
+    client_side.expect_passed(ctx, conv, "NP-9")
+
+
+@case(
+    "HS-C-04",
+    clauses=["WE-7", "NP-9"],
+    statement="Each rejection status ends the client cleanly and promptly, with no request sent.",
+)
+def test_each_rejection_ends_the_client(ctx):
+    for number, status in enumerate(
+        ["AUTH_FAILED", "UNSUPPORTED", "INCOMPATIBLE", "LIMIT_EXCEEDED", "BAD_ENVELOPE"]
+    ):
+        conv = client_side.start(ctx, service=f"{ctx.service}-r{number}")
+        ack = ctx.core.HelloAck()
+        drive.answer_hello(conv.accepted, None, conv.hello, status=status, ack=ack)
+        client_side.expect_nothing_sent(ctx, conv, "WE-7", f"a {status} ACK")
+        ctx.agent.close_handle(conv.handle)
+        client_side.expect_failed(ctx, conv, "WE-7", EXIT_REJECTED, "rejected")
+
+
+@case(
+    "HS-C-05",
+    clauses=["WE-6", "WE-1"],
+    statement="An ACK with a bad magic ends the client as a protocol violation, no request sent.",
+)
+def test_malformed_ack_ends_the_client(ctx):
+    conv = client_side.start(ctx)
+    decision = ctx.core.decide_handshake(
+        ctx.server_config(), conv.hello, ctx.core.SessionCounter(1)
+    )
+    good = ctx.core.hello_ack_message(decision.ack, "OK")
+    ctx.agent.write(conv.handle, b"XXXX" + good[4:])
+    client_side.expect_nothing_sent(ctx, conv, "WE-6", "a malformed ACK")
+    ctx.agent.close_handle(conv.handle)
+    client_side.expect_failed(ctx, conv, "WE-6", EXIT_PROTOCOL, "protocol")
+
+
+@case(
+    "HS-C-06",
+    clauses=["WE-7", "NP-9"],
+    statement="An ACK selecting a profile the client did not offer ends the client, no request.",
+)
+def test_ack_with_unoffered_profile_ends_the_client(ctx):
+    conv = client_side.start(ctx)
+    decision = ctx.core.decide_handshake(
+        ctx.server_config(), conv.hello, ctx.core.SessionCounter(1)
+    )
+    ack = decision.ack
+    unoffered = 0x40000000
+    ack.selected_profile = unoffered
+    ack.intersection_profiles |= unoffered
+    ctx.agent.write(conv.handle, ctx.core.hello_ack_message(ack, "OK"))
+    client_side.expect_nothing_sent(ctx, conv, "NP-9", "an ACK selecting an unoffered profile")
+    ctx.agent.close_handle(conv.handle)
+    client_side.expect_failed(ctx, conv, "NP-9", EXIT_PROTOCOL, "protocol")
+
+
+@case(
+    "HS-C-07",
+    clauses=["NP-17", "NP-8"],
+    statement="A server that closes before its ACK ends the client cleanly (disconnected).",
+)
+def test_server_closing_before_ack_ends_the_client(ctx):
+    conv = client_side.start(ctx)
+    ctx.agent.close_handle(conv.handle)
+    client_side.expect_failed(ctx, conv, "NP-17", EXIT_DISCONNECTED, "disconnected")
+
+
+@case(
+    "HS-C-08",
+    clauses=["NP-9", "WE-1"],
+    statement="Told a lower request payload limit, the client never sends a payload above it.",
+    needs=["full"],
+)
+def test_client_respects_a_lowered_payload_limit(ctx):
+    ctx.require("full")
+    conv = client_side.start(ctx, payload_size=96)
+    decision = ctx.core.decide_handshake(
+        ctx.server_config(), conv.hello, ctx.core.SessionCounter(1)
+    )
+    ack = decision.ack
+    ack.agreed_max_request_payload_bytes = 64
+    ctx.agent.write(conv.handle, ctx.core.hello_ack_message(ack, "OK"))
+    reply = ctx.agent.read(conv.handle, deadline_ms=client_side.QUIET_MS)
+    if reply.ok:
+        header = ctx.core.decode_outer_header(reply.data)
+        expect(
+            header.payload_len <= 64,
+            "NP-9",
+            "request payload_len",
+            "at most the agreed 64",
+            header.payload_len,
+        )
+    ctx.agent.close_handle(conv.handle)

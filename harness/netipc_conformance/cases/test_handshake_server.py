@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from netipc_conformance.suite import drive
-from netipc_conformance.suite.outcomes import expect, expect_equal, observed
+from netipc_conformance.suite.outcomes import expect, expect_equal, observed, violation
 from netipc_conformance.suite.registry import case
 
 # The server decides agreed_max_response_payload_bytes by its own policy
@@ -19,6 +19,36 @@ def expect_ack_fields(ack, expected_ack, clause: str = "WE-7") -> None:
             )
 
 
+def handshake_as_expected(ctx, hello, session_id: int = 1):
+    """Handshakes with a fresh server and checks the ACK against the reference decision."""
+    session = drive.client_handshake(ctx.agent, ctx.pipe_name, hello)
+    expected = ctx.core.decide_handshake(
+        ctx.server_config(), hello, ctx.core.SessionCounter(session_id)
+    )
+    expect_equal("WE-7", "transport_status", expected.status, session.status)
+    if session.ok:
+        expect_ack_fields(session.ack, expected.ack)
+    return session
+
+
+def expect_closed_after(ctx, session, clause: str = "WE-7") -> None:
+    after = ctx.agent.read(session.handle, deadline_ms=5000)
+    expect(
+        after.disconnect,
+        clause,
+        "after the rejection",
+        "the server closes the pipe",
+        after.describe(),
+    )
+
+
+def rejection(ctx, status: str, **hello_overrides) -> None:
+    ctx.start_server()
+    session = drive.client_handshake(ctx.agent, ctx.pipe_name, ctx.hello(**hello_overrides))
+    expect_equal("WE-7", "transport_status", status, session.status)
+    expect_closed_after(ctx, session)
+
+
 @case(
     "HS-S-01",
     clauses=["NP-8", "NP-9", "WE-6", "WE-7"],
@@ -26,14 +56,7 @@ def expect_ack_fields(ack, expected_ack, clause: str = "WE-7") -> None:
 )
 def test_good_hello_gets_a_correct_ack(ctx):
     ctx.start_server()
-    config = ctx.peer.config
-    hello = drive.hello_for(config)
-    session = drive.client_handshake(ctx.agent, ctx.pipe_name, hello)
-    expect_equal("WE-7", "transport_status", "OK", session.status)
-    expected = ctx.core.decide_handshake(
-        drive.server_config_for(config), hello, ctx.core.SessionCounter(1)
-    )
-    expect_ack_fields(session.ack, expected.ack)
+    handshake_as_expected(ctx, ctx.hello())
 
 
 @case(
@@ -42,19 +65,284 @@ def test_good_hello_gets_a_correct_ack(ctx):
     statement="A HELLO with the wrong auth_token gets AUTH_FAILED, then the server closes.",
 )
 def test_wrong_auth_token_is_rejected_then_closed(ctx):
+    token = ctx.peer.config.auth_token
+    rejection(ctx, "AUTH_FAILED", auth_token=(token + 1) % 2**64)
+
+
+@case(
+    "HS-S-03",
+    clauses=["WE-7", "NP-5"],
+    statement="A HELLO sharing no profile gets UNSUPPORTED, then the server closes.",
+)
+def test_no_common_profile_is_unsupported(ctx):
+    missing = 0x80000000 & ~ctx.peer.config.supported_profiles
+    rejection(ctx, "UNSUPPORTED", supported_profiles=missing, preferred_profiles=missing)
+
+
+@case(
+    "HS-S-04",
+    clauses=["WE-7"],
+    statement="A HELLO with layout_version 2 gets INCOMPATIBLE, then the server closes.",
+)
+def test_other_layout_version_is_incompatible(ctx):
+    rejection(ctx, "INCOMPATIBLE", layout_version=2)
+
+
+@case(
+    "HS-S-05",
+    clauses=["WE-7", "NP-12"],
+    statement="packet_size 32 gets INCOMPATIBLE (must exceed 32), then the server closes.",
+)
+def test_packet_size_32_is_incompatible(ctx):
+    rejection(ctx, "INCOMPATIBLE", packet_size=32)
+
+
+@case(
+    "HS-S-06",
+    clauses=["NP-12", "WE-7"],
+    statement="packet_size 33 is accepted and agreed as min(33, server's).",
+)
+def test_packet_size_33_is_accepted(ctx):
     ctx.start_server()
-    config = ctx.peer.config
-    hello = drive.hello_for(config, auth_token=(config.auth_token + 1) % 2**64)
-    session = drive.client_handshake(ctx.agent, ctx.pipe_name, hello)
-    expect_equal("WE-7", "transport_status", "AUTH_FAILED", session.status)
-    after = ctx.agent.read(session.handle, deadline_ms=5000)
-    expect(
-        after.disconnect,
-        "WE-7",
-        "after the rejection",
-        "the server closes the pipe",
-        after.describe(),
+    session = handshake_as_expected(ctx, ctx.hello(packet_size=33))
+    expect_equal("NP-12", "agreed_packet_size", 33, session.ack.agreed_packet_size)
+
+
+@case(
+    "HS-S-07",
+    clauses=["NP-12", "NP-9"],
+    statement="The agreed packet size is the smaller of the client's and the server's.",
+)
+def test_agreed_packet_size_is_the_minimum(ctx):
+    ctx.start_server()
+    smaller = max(33, ctx.peer.config.packet_size // 2)
+    session = handshake_as_expected(ctx, ctx.hello(packet_size=smaller))
+    expect_equal("NP-12", "agreed_packet_size", smaller, session.ack.agreed_packet_size)
+
+
+@case(
+    "HS-S-08",
+    clauses=["NP-12"],
+    statement="A client offering a larger packet size than the server's gets the server's.",
+)
+def test_larger_client_packet_size_is_lowered(ctx):
+    ctx.start_server()
+    server = ctx.peer.config.packet_size
+    session = handshake_as_expected(ctx, ctx.hello(packet_size=min(server * 2, 2**32 - 1)))
+    expect_equal("NP-12", "agreed_packet_size", server, session.ack.agreed_packet_size)
+
+
+@case(
+    "HS-S-09",
+    clauses=["WE-7"],
+    statement="max_request_payload_bytes one over the server's maximum gets LIMIT_EXCEEDED.",
+)
+def test_request_payload_over_the_limit_is_rejected(ctx):
+    over = ctx.peer.config.max_request_payload_bytes + 1
+    rejection(ctx, "LIMIT_EXCEEDED", max_request_payload_bytes=over)
+
+
+@case(
+    "HS-S-10",
+    clauses=["WE-7"],
+    statement="max_request_payload_bytes at the server's maximum is accepted and echoed.",
+)
+def test_request_payload_at_the_limit_is_accepted(ctx):
+    ctx.start_server()
+    at = ctx.peer.config.max_request_payload_bytes
+    session = handshake_as_expected(ctx, ctx.hello(max_request_payload_bytes=at))
+    expect_equal(
+        "WE-7", "agreed_max_request_payload_bytes", at, session.ack.agreed_max_request_payload_bytes
     )
+
+
+@case(
+    "HS-S-11",
+    clauses=["WE-7", "WE-6"],
+    statement="max_request_batch_items is echoed; the response batch limit equals it.",
+)
+def test_request_batch_items_are_echoed(ctx):
+    ctx.start_server()
+    items = ctx.peer.config.max_request_batch_items + 2
+    session = handshake_as_expected(
+        ctx, ctx.hello(max_request_batch_items=items, max_response_batch_items=1)
+    )
+    ack = session.ack
+    expect_equal(
+        "WE-7", "agreed_max_request_batch_items", items, ack.agreed_max_request_batch_items
+    )
+    expect_equal(
+        "WE-6", "agreed_max_response_batch_items", items, ack.agreed_max_response_batch_items
+    )
+
+
+@case(
+    "HS-S-12",
+    clauses=["WE-7", "WE-5"],
+    statement="A HELLO with non-zero flags gets BAD_ENVELOPE, then the server closes.",
+)
+def test_hello_flags_are_a_bad_envelope(ctx):
+    rejection(ctx, "BAD_ENVELOPE", flags=1)
+
+
+@case(
+    "HS-S-13",
+    clauses=["WE-7", "WE-5"],
+    statement="A HELLO with non-zero padding gets BAD_ENVELOPE, then the server closes.",
+)
+def test_hello_padding_is_a_bad_envelope(ctx):
+    rejection(ctx, "BAD_ENVELOPE", padding=1)
+
+
+@case(
+    "HS-S-14",
+    clauses=["WE-7", "NP-18"],
+    statement="After rejecting a client the server still serves the next one.",
+    needs=["sessions"],
+)
+def test_next_client_is_served_after_a_rejection(ctx):
+    ctx.require_sessions(2)
+    ctx.start_server(sessions=2)
+    token = ctx.peer.config.auth_token
+    bad = drive.client_handshake(ctx.agent, ctx.pipe_name, ctx.hello(auth_token=token ^ 1))
+    expect_equal("WE-7", "transport_status", "AUTH_FAILED", bad.status)
+    handshake_as_expected(ctx, ctx.hello(), session_id=1)
+
+
+def malformed_hellos(core, hello) -> dict[str, bytes]:
+    good = core.hello_message(hello)
+    header = core.decode_outer_header(good)
+
+    def with_header(**fields) -> bytes:
+        changed = core.decode_outer_header(good)
+        for name, value in fields.items():
+            setattr(changed, name, value)
+        return core.encode_outer_header(changed) + good[32:]
+
+    return {
+        "bad magic": b"XXXX" + good[4:],
+        "kind REQUEST": with_header(kind=core.KIND_REQUEST),
+        "code HELLO_ACK": with_header(code=core.CODE_HELLO_ACK),
+        "payload_len one short": with_header(payload_len=header.payload_len - 1)[:-1],
+        "truncated payload": good[:-4],
+        "trailing bytes": good + b"\0\0\0\0",
+    }
+
+
+@case(
+    "HS-S-15",
+    clauses=["WE-1", "WE-5", "NP-8"],
+    statement="A malformed HELLO (magic, kind, code, length, truncated, trailing) gets no OK ACK.",
+)
+def test_malformed_hello_gets_no_ok_ack(ctx):
+    variants = malformed_hellos(ctx.core, ctx.hello())
+    for number, (what, data) in enumerate(variants.items()):
+        service = f"{ctx.service}-m{number}"
+        ctx.start_server(service=service)
+        handle = drive.connect(ctx.agent, ctx.core.pipe_name(ctx.run_dir, service))
+        ctx.agent.write(handle, data)
+        reply = ctx.agent.read(handle, deadline_ms=5000)
+        if reply.ok:
+            try:
+                status, _ = ctx.core.parse_hello_ack_message(reply.data)
+            except ctx.core.ContractError:
+                status = "unparsable"
+            expect(status != "OK", "WE-7", f"answer to a HELLO with {what}", "no OK ACK", status)
+        else:
+            expect(
+                reply.disconnect,
+                "WE-7",
+                f"answer to a HELLO with {what}",
+                "a rejection or a close",
+                reply.describe(),
+            )
+        ctx.agent.close_handle(handle)
+
+
+@case(
+    "HS-S-16",
+    clauses=["WE-7", "NP-18"],
+    statement="A malformed HELLO ends that session only: the next client is served.",
+    needs=["sessions"],
+)
+def test_malformed_hello_ends_that_session_only(ctx):
+    ctx.require_sessions(2)
+    ctx.start_server(sessions=2)
+    handle = drive.connect(ctx.agent, ctx.pipe_name)
+    ctx.agent.write(handle, b"XXXX" + ctx.core.hello_message(ctx.hello())[4:])
+    ctx.agent.read(handle, deadline_ms=5000)
+    ctx.agent.close_handle(handle)
+    handshake_as_expected(ctx, ctx.hello(), session_id=1)
+
+
+@case(
+    "HS-S-17",
+    clauses=["WE-8", "NP-9"],
+    statement="session_id is 1 for the first session and grows by one per accepted session.",
+    needs=["sessions"],
+)
+def test_session_ids_count_from_one(ctx):
+    ctx.require_sessions(3)
+    ctx.start_server(sessions=3)
+    seen = []
+    for _ in range(3):
+        session = drive.client_handshake(ctx.agent, ctx.pipe_name, ctx.hello())
+        seen.append(session.ack.session_id)
+        ctx.agent.close_handle(session.handle)
+    expect_equal("WE-8", "session_id of sessions 1, 2, 3", [1, 2, 3], seen)
+
+
+@case(
+    "HS-S-18",
+    clauses=["WE-8"],
+    statement="The first session's session_id is 1.",
+)
+def test_first_session_id_is_one(ctx):
+    ctx.start_server()
+    session = drive.client_handshake(ctx.agent, ctx.pipe_name, ctx.hello())
+    expect_equal("WE-8", "HELLO_ACK.session_id", 1, session.ack.session_id)
+
+
+@case(
+    "HS-S-19",
+    clauses=["WE-7", "NP-5", "NP-9"],
+    statement="Offered extra profiles, the server selects by 4.3 (preferred, else highest shared).",
+)
+def test_profile_selection_follows_the_rule(ctx):
+    ctx.start_server()
+    session = handshake_as_expected(
+        ctx, ctx.hello(supported_profiles=0x0F, preferred_profiles=0x08)
+    )
+    expect(
+        session.ack.selected_profile & session.ack.intersection_profiles,
+        "NP-5",
+        "selected_profile",
+        "a profile in the intersection",
+        session.ack.selected_profile,
+    )
+
+
+@case(
+    "HS-S-20",
+    clauses=["WE-6"],
+    statement="The ACK's response batch limit equals the request one; reserved fields are 0.",
+)
+def test_ack_batch_limits_equal_and_reserved_zero(ctx):
+    ctx.start_server()
+    session = drive.client_handshake(
+        ctx.agent, ctx.pipe_name, ctx.hello(max_response_batch_items=1)
+    )
+    ack = session.ack
+    if not session.ok:
+        raise violation("WE-7", "transport_status", "OK", session.status)
+    expect_equal(
+        "WE-6",
+        "agreed_max_response_batch_items",
+        ack.agreed_max_request_batch_items,
+        ack.agreed_max_response_batch_items,
+    )
+    expect_equal("WE-6", "HELLO_ACK.flags", 0, ack.flags)
+    expect_equal("WE-6", "HELLO_ACK.padding", 0, ack.padding)
 
 
 @case(

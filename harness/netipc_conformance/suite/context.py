@@ -9,9 +9,9 @@ from netipc_conformance.agent import Agent
 from netipc_conformance.manifest import Manifest
 from netipc_conformance.peer_process import PeerProcess
 
-from . import launch
+from . import drive, launch
 from .evidence import Evidence, PeerRecord
-from .outcomes import unsupported
+from .outcomes import expect, unsupported
 from .registry import CaseInfo
 
 FINISH_TIMEOUT_S = 15.0
@@ -62,6 +62,21 @@ class CaseContext:
         return agent
 
     # -- the peer side -----------------------------------------------------------
+    @property
+    def full(self) -> bool:
+        return (self.peer or self.server_peer).is_full
+
+    def hello(self, **overrides):
+        """The HELLO a client configured like the peer sends, with overrides."""
+        return drive.hello_for((self.peer or self.server_peer).config, **overrides)
+
+    def server_config(self, **overrides):
+        return drive.server_config_for((self.peer or self.server_peer).config, **overrides)
+
+    def require_sessions(self, count: int) -> None:
+        if count > 1:
+            self.require("sessions")
+
     def require(self, capability: str) -> None:
         peer = self.peer or self.server_peer
         if capability == "full" and not peer.is_full:
@@ -110,6 +125,24 @@ class CaseContext:
         spec.setdefault("messages", 1)
         spec.setdefault("payload_size", 64)
         return self._start(manifest, "client", launch.RunSpec(**spec), run_dir, service)
+
+    def finish(self, process: PeerProcess, timeout: float = FINISH_TIMEOUT_S):
+        """How the peer ended. 127 means it lacks an option the case used: UNSUPPORTED."""
+        ending = process.finish(timeout)
+        if ending.code == 127:
+            raise unsupported(
+                f"the peer does not implement an option this case uses: "
+                f"{ending.stderr.strip()[-300:]}"
+            )
+        return ending
+
+    def expect_ended_cleanly(self, process: PeerProcess, clause: str, what: str):
+        """It exited by itself, in time, and (full tier) with its exit line: no crash."""
+        ending = self.finish(process)
+        expect(ending.status is not None, clause, what, "the peer exits in time", ending.describe())
+        if self.full:
+            expect(not ending.crashed, clause, what, "an exit line, no crash", ending.describe())
+        return ending
 
     # -- the end -------------------------------------------------------------------
     def close(self) -> None:

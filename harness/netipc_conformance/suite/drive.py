@@ -99,18 +99,26 @@ def request(payload: bytes, message_id: int, code: int = 3, kind: int | None = N
     return core.encode_outer_header(header) + payload
 
 
-def receive(agent, handle: int, limits, clause: str = "NP-14", deadline_ms: int = DEADLINE_MS):
+def receive_packets(
+    agent, handle: int, limits, clause: str = "NP-14", deadline_ms: int = DEADLINE_MS
+) -> tuple[object, list[bytes]]:
     """Packets until one whole message, judged by the reference reassembler."""
     core = reference.load()
     reassembler = core.Reassembler(limits)
+    packets = []
     while True:
         data = read_message(agent, handle, "the next packet", clause, deadline_ms)
+        packets.append(data)
         try:
             message = reassembler.feed(data)
         except core.ContractError as err:
             raise Violation(err.clause, err.rule, "a valid packet", err.detail) from err
         if message is not None:
-            return message
+            return message, packets
+
+
+def receive(agent, handle: int, limits, clause: str = "NP-14", deadline_ms: int = DEADLINE_MS):
+    return receive_packets(agent, handle, limits, clause, deadline_ms)[0]
 
 
 def pattern(n: int) -> bytes:

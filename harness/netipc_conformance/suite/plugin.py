@@ -88,11 +88,9 @@ def pytest_generate_tests(metafunc):
     peers = state["peers"]
     if info.role == "pair":
         pairs = list(itertools.product(peers, peers))
-        metafunc.parametrize(
-            "pair", pairs, ids=[f"{s.name}-x-{c.name}" for s, c in pairs], scope="function"
-        )
+        metafunc.parametrize("target", pairs, ids=[f"{s.name}-x-{c.name}" for s, c in pairs])
     else:
-        metafunc.parametrize("peer", peers, ids=[p.name for p in peers], scope="function")
+        metafunc.parametrize("target", peers, ids=[p.name for p in peers])
 
 
 def pytest_collection_modifyitems(config, items):
@@ -115,25 +113,30 @@ def wine():
 
 
 @pytest.fixture
-def ctx(request, wine):
+def target():
+    """The peer (or server x client pair) under test; every case is parametrized over it."""
+    raise pytest.UsageError("no peer given: run cases through `netipc-conformance run --peer`")
+
+
+@pytest.fixture
+def ctx(request, wine, target):
     info = request.function.netipc_case
-    params = request.node.callspec.params if hasattr(request.node, "callspec") else {}
-    if "pair" in params:
-        server_peer, client_peer = params["pair"]
+    if info.role == "pair":
+        server_peer, client_peer = target
         context = CaseContext(info, wine, server_peer=server_peer, client_peer=client_peer)
     else:
-        context = CaseContext(info, wine, peer=params["peer"])
+        context = CaseContext(info, wine, peer=target)
     request.node.netipc_context = context
     yield context
     context.close()
 
 
 def _peer_label(item) -> tuple[str, str | None, str | None]:
-    params = item.callspec.params
-    if "pair" in params:
-        s, c = params["pair"]
+    target = item.callspec.params["target"]
+    if isinstance(target, tuple):
+        s, c = target
         return f"{s.name} x {c.name}", s.name, c.name
-    return params["peer"].name, None, None
+    return target.name, None, None
 
 
 def _verdict(info, call) -> tuple[str, str]:

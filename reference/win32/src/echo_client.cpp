@@ -150,6 +150,20 @@ void exchange_pipelined(pipe_session& session, const echo_plan& plan, client_run
   if (auto failed = w.first_failure()) run.end = *failed;
 }
 
+// Whether the plan's requests fit the agreed request limits.
+std::optional<failure> check_plan_fits(const echo_plan& plan, const hello_ack& ack) {
+  bytes first = make_request(plan, 1);
+  auto header = decode_outer_header(first).value();
+  limits agreed{ack.agreed_max_request_payload_bytes, ack.agreed_max_request_batch_items,
+                ack.agreed_packet_size};
+  if (status fits = check_outer_header(header, agreed); !fits) {
+    failure f = rule_failure(fits.err(), close_reason::rejected);
+    f.detail = "the agreed limits refuse this client's requests, none sent: " + f.detail;
+    return f;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 bytes make_request(const echo_plan& plan, std::uint64_t message_id) {
@@ -239,6 +253,13 @@ client_run run_echo_client(const echo_client_options& options, const echo_plan& 
       attached = std::move(opened).value();
     }
 
+    // NP-9: the session runs on the ACK's values; a request they refuse is
+    // never sent.
+    if (auto refused = check_plan_fits(plan, ack)) {
+      run.end = *refused;
+      session->close();
+      return run;
+    }
     auto started = clock::now();
     run.end = failure{close_reason::closed, ERROR_SUCCESS, std::nullopt, "all echoes received"};
     if (plan.pipeline <= 1) {

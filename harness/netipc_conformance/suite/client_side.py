@@ -1,0 +1,119 @@
+"""The reference as the server of a peer client: listen, accept, HELLO, answer.
+
+Client-role cases play the server through the agent, so every byte the
+peer client receives is chosen by the case.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import drive
+from .outcomes import expect, expect_equal
+
+# How long a client may take to send its next message, or to give up.
+QUIET_MS = 1500
+
+
+@dataclass
+class Conversation:
+    process: object  # PeerProcess of the client
+    accepted: drive.Accepted
+    hello: object
+
+    @property
+    def agent(self):
+        return self.accepted.agent
+
+    @property
+    def handle(self) -> int:
+        return self.accepted.handle
+
+
+def start(ctx, service: str | None = None, **spec) -> Conversation:
+    """Listens at the case's name (or service), starts the peer client, reads its HELLO."""
+    name = ctx.core.pipe_name(ctx.run_dir, service) if service else ctx.pipe_name
+    listener = drive.listen(ctx.agent, name)
+    process = ctx.start_client(service=service, **spec)
+    accepted = drive.accept(ctx.agent, listener)
+    return Conversation(process, accepted, drive.read_hello(accepted))
+
+
+def accept_with(ctx, conv: Conversation, **config_overrides):
+    """Answers the HELLO with the reference decision of a server configured so."""
+    config = ctx.server_config(**config_overrides)
+    status, ack = drive.answer_hello(conv.accepted, config, conv.hello)
+    expect_equal("WE-7", "reference decision", "OK", status, "the case's server config")
+    return ack
+
+
+def limits_for_requests(ctx, ack):
+    return ctx.core.Limits(
+        max_payload_bytes=ack.agreed_max_request_payload_bytes,
+        max_batch_items=ack.agreed_max_request_batch_items,
+        agreed_packet_size=ack.agreed_packet_size,
+    )
+
+
+def echo_of(ctx, message) -> bytes:
+    """The RESPONSE a correct server sends for a request."""
+    header = message.header
+    response = ctx.core.OuterHeader(
+        kind=ctx.core.KIND_RESPONSE,
+        flags=header.flags,
+        code=header.code,
+        item_count=header.item_count,
+        payload_len=len(message.payload),
+        message_id=header.message_id,
+    )
+    return ctx.core.encode_outer_header(response) + bytes(message.payload)
+
+
+def serve_echoes(ctx, conv: Conversation, ack, count: int) -> list[tuple[object, list[bytes]]]:
+    """Receives `count` requests (checked by the reference) and echoes each."""
+    requests = []
+    for _ in range(count):
+        message, packets = drive.receive_packets(
+            conv.agent, conv.handle, limits_for_requests(ctx, ack)
+        )
+        requests.append((message, packets))
+        drive.send(conv.agent, conv.handle, echo_of(ctx, message), ack.agreed_packet_size)
+    return requests
+
+
+def expect_nothing_sent(ctx, conv: Conversation, clause: str, after: str) -> None:
+    reply = conv.agent.read(conv.handle, deadline_ms=QUIET_MS)
+    expect(
+        not reply.ok,
+        clause,
+        f"client message after {after}",
+        "none (the session must end)",
+        f"{len(reply.data or b'')} bytes",
+    )
+
+
+def expect_passed(ctx, conv: Conversation, clause: str) -> None:
+    """The client says it got its echoes: PASS (minimal) or exit 0 with ok echoes (full)."""
+    ending = ctx.expect_ended_cleanly(conv.process, clause, "client run")
+    if ctx.full:
+        expect_equal(clause, "client exit code", 0, ending.code, ending.stderr[-300:])
+        bad = [e for e in ending.events if e.get("event") == "echo" and not e.get("ok")]
+        expect(not bad, clause, "client echo events", "all ok", bad[:3])
+    else:
+        lines = [e.get("text", "").strip() for e in ending.events]
+        expect("PASS" in lines, clause, "client output", "PASS", lines[-3:])
+        expect_equal(clause, "client exit status", 0, ending.status)
+
+
+def expect_failed(ctx, conv: Conversation, clause: str, code: int, reason: str) -> None:
+    """The client gave up cleanly: no crash, in time, the right code and reason (full)."""
+    ending = ctx.expect_ended_cleanly(conv.process, clause, "client run")
+    if ctx.full:
+        expect_equal(clause, "client exit code", code, ending.code, ending.stderr[-300:])
+        close = next((e for e in ending.events if e.get("event") == "close"), None)
+        if close is not None:
+            expect_equal(clause, "client close reason", reason, close.get("reason"))
+    else:
+        lines = [e.get("text", "").strip() for e in ending.events]
+        expect("PASS" not in lines, clause, "client output", "no PASS", lines[-3:])
+        expect(ending.status != 0, clause, "client exit status", "non-zero", ending.status)

@@ -1,0 +1,56 @@
+/* FNV-1a 64 and the derived pipe name. */
+#include "names.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "fault.h"
+
+#define NP_PIPE_NAME_MAX 256
+
+uint64_t np_fnv1a64(const void* data, size_t len) {
+  const unsigned char* p = data;
+  uint64_t h = np_fault(F_FNV_WRONG_BASIS) ? 0x84222325cbf29ce4ULL : 0xcbf29ce484222325ULL;
+  for (size_t i = 0; i < len; i++) {
+    h ^= p[i];
+    h *= 0x00000100000001B3ULL;
+  }
+  return h;
+}
+
+static int service_char_ok(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_' || c == '.';
+}
+
+const char* np_check_service(char* service, char* why, size_t why_len) {
+  if (service[0] == '\0') {
+    snprintf(why, why_len, "service_name: expected at least one character, got an empty name");
+    return "service_name_empty";
+  }
+  for (size_t i = 0; service[i] != '\0'; i++) {
+    if (service_char_ok(service[i])) continue;
+    if (np_fault(F_SERVICE_SANITIZED)) {
+      service[i] = '_';
+      continue;
+    }
+    snprintf(why, why_len, "service_name: expected only [A-Za-z0-9-_.], got '%c' at index %u",
+             service[i], (unsigned)i);
+    return "service_name_bad_char";
+  }
+  return NULL;
+}
+
+const char* np_pipe_name(const char* run_dir, const char* service, char* out, size_t out_len) {
+  size_t n = strlen(run_dir);
+  if (np_fault(F_RUN_DIR_NORMALIZED)) {
+    while (n > 0 && (run_dir[n - 1] == '\\' || run_dir[n - 1] == '/')) n--;
+  }
+  unsigned long long h = np_fnv1a64(run_dir, n);
+  const char* fmt = "\\\\.\\pipe\\netipc-%016llx-%s";
+  if (np_fault(F_HEX_UPPERCASE)) fmt = "\\\\.\\pipe\\netipc-%016llX-%s";
+  if (np_fault(F_HEX_UNPADDED)) fmt = "\\\\.\\pipe\\netipc-%llx-%s";
+  int len = snprintf(out, out_len, fmt, h, service);
+  if (len < 0 || (size_t)len >= out_len || len > NP_PIPE_NAME_MAX) return "pipe_name_too_long";
+  return NULL;
+}

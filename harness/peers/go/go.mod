@@ -1,0 +1,3 @@
+module netipc-go-peer
+
+go 1.19
