@@ -182,6 +182,11 @@ class Agent:
         finally:
             self._process.terminate(grace=2.0)
 
+    def kill(self) -> None:
+        """Ends the agent abruptly, as a crash would: its handles close with the process."""
+        self._closed = True
+        self._process.terminate(grace=0.0)
+
     def __enter__(self) -> Agent:
         return self
 

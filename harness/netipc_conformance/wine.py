@@ -66,6 +66,8 @@ def processes_in_prefix(prefix: Path) -> list[int]:
 
 
 class WineRuntime:
+    is_wine = True  # Wine does not reproduce every Win32 behaviour (wine-facts.md)
+
     def __init__(self, template: str | None = None):
         self._template = (
             template if template is not None else os.environ.get("NETIPC_WINE_PREFIX_CACHE")

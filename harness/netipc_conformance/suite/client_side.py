@@ -69,13 +69,15 @@ def echo_of(ctx, message) -> bytes:
     return ctx.core.encode_outer_header(response) + bytes(message.payload)
 
 
+def receive_request(ctx, conv: Conversation, ack) -> tuple[object, list[bytes]]:
+    return drive.receive_packets(conv.agent, conv.handle, limits_for_requests(ctx, ack))
+
+
 def serve_echoes(ctx, conv: Conversation, ack, count: int) -> list[tuple[object, list[bytes]]]:
     """Receives `count` requests (checked by the reference) and echoes each."""
     requests = []
     for _ in range(count):
-        message, packets = drive.receive_packets(
-            conv.agent, conv.handle, limits_for_requests(ctx, ack)
-        )
+        message, packets = receive_request(ctx, conv, ack)
         requests.append((message, packets))
         drive.send(conv.agent, conv.handle, echo_of(ctx, message), ack.agreed_packet_size)
     return requests
@@ -105,15 +107,17 @@ def expect_passed(ctx, conv: Conversation, clause: str) -> None:
         expect_equal(clause, "client exit status", 0, ending.status)
 
 
-def expect_failed(ctx, conv: Conversation, clause: str, code: int, reason: str) -> None:
+def expect_failed(
+    ctx, conv: Conversation, clause: str, code: int, reason: str, what: str = "client run"
+) -> None:
     """The client gave up cleanly: no crash, in time, the right code and reason (full)."""
-    ending = ctx.expect_ended_cleanly(conv.process, clause, "client run")
+    ending = ctx.expect_ended_cleanly(conv.process, clause, what)
     if ctx.full:
-        expect_equal(clause, "client exit code", code, ending.code, ending.stderr[-300:])
+        expect_equal(clause, f"{what}: exit code", code, ending.code, ending.stderr[-300:])
         close = next((e for e in ending.events if e.get("event") == "close"), None)
         if close is not None:
-            expect_equal(clause, "client close reason", reason, close.get("reason"))
+            expect_equal(clause, f"{what}: close reason", reason, close.get("reason"))
     else:
         lines = [e.get("text", "").strip() for e in ending.events]
-        expect("PASS" not in lines, clause, "client output", "no PASS", lines[-3:])
-        expect(ending.status != 0, clause, "client exit status", "non-zero", ending.status)
+        expect("PASS" not in lines, clause, f"{what}: output", "no PASS", lines[-3:])
+        expect(ending.status != 0, clause, f"{what}: exit status", "non-zero", ending.status)

@@ -29,12 +29,14 @@ class CaseContext:
         peer: Manifest | None = None,
         server_peer: Manifest | None = None,
         client_peer: Manifest | None = None,
+        all_peers: list[Manifest] | None = None,
     ):
         self.info = info
         self.wine = wine
         self.peer = peer
         self.server_peer = server_peer or peer
         self.client_peer = client_peer or peer
+        self.all_peers = all_peers or [m for m in (peer, server_peer, client_peer) if m]
         self.evidence = Evidence()
         self.core = reference.load()
         label = peer.name if peer else f"{server_peer.name}-{client_peer.name}"

@@ -121,11 +121,14 @@ def target():
 @pytest.fixture
 def ctx(request, wine, target):
     info = request.function.netipc_case
+    peers = request.config.stash[STATE]["peers"]
     if info.role == "pair":
         server_peer, client_peer = target
-        context = CaseContext(info, wine, server_peer=server_peer, client_peer=client_peer)
+        context = CaseContext(
+            info, wine, server_peer=server_peer, client_peer=client_peer, all_peers=peers
+        )
     else:
-        context = CaseContext(info, wine, peer=target)
+        context = CaseContext(info, wine, peer=target, all_peers=peers)
     request.node.netipc_context = context
     yield context
     context.close()

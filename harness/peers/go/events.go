@@ -16,24 +16,36 @@ type kv struct {
 	v interface{}
 }
 
-func (o obj) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
+// write appends o as JSON, without Go's HTML escaping of <, > and &.
+func (o obj) write(b *bytes.Buffer) error {
 	b.WriteByte('{')
 	for i, p := range o {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		k, _ := json.Marshal(p.k)
-		b.Write(k)
-		b.WriteByte(':')
-		v, err := json.Marshal(p.v)
-		if err != nil {
-			return nil, err
+		if err := writeValue(b, p.k); err != nil {
+			return err
 		}
-		b.Write(v)
+		b.WriteByte(':')
+		if err := writeValue(b, p.v); err != nil {
+			return err
+		}
 	}
 	b.WriteByte('}')
-	return b.Bytes(), nil
+	return nil
+}
+
+func writeValue(b *bytes.Buffer, v interface{}) error {
+	if o, ok := v.(obj); ok {
+		return o.write(b)
+	}
+	enc := json.NewEncoder(b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	b.Truncate(b.Len() - 1) // Encode ends with a newline
+	return nil
 }
 
 var outMu sync.Mutex
@@ -47,11 +59,12 @@ func line(text string) {
 }
 
 func emit(o obj) {
-	b, err := json.Marshal(o)
-	if err != nil {
-		b = []byte(`{"event":"encoding_error"}`)
+	var b bytes.Buffer
+	if err := o.write(&b); err != nil {
+		line(`{"event":"encoding_error"}`)
+		return
 	}
-	line(string(b))
+	line(b.String())
 }
 
 func helloJSON(h *hello) obj {

@@ -175,7 +175,7 @@ func main() {
 		exitEvent(runServer(o))
 	}
 	o := &clientOpts{cfg: a.cfg, runDir: a.runDir, service: a.service, name: name, payloadSize: a.payloadSize,
-		messages: a.messages, pipeline: a.pipeline, batch: a.batch, echoAll: a.echoAll, minimal: a.minimal,
+		messages: a.messages, pipeline: a.pipeline, batch: a.batch, echoAll: a.echoAll && !a.minimal, minimal: a.minimal,
 		deadline: deadline}
 	exitEvent(runClient(o))
 }

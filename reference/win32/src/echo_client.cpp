@@ -98,6 +98,10 @@ std::optional<failure> receive_one(pipe_session& session, const echo_plan& plan,
                                    client_run& run, client_observer& observer) {
   auto response = session.receive_message();
   if (!response) return response.fail();
+  if (response->header.kind != kKindResponse) {
+    return rule_failure(broke(rule::bad_kind, "kind: expected RESPONSE (2) from a server, got " +
+                                                  std::to_string(response->header.kind)));
+  }
   std::uint64_t id = response->header.message_id;
   if (status known = w.answer(id); !known) return rule_failure(known.err());
   std::string detail;

@@ -75,8 +75,8 @@ static const char* check_continuation(const np_chunk* c, uint32_t len, const np_
     return "bad_chunk_flags";
   }
   if (c->message_id != h->message_id) {
-    snprintf(why, n, "chunk message_id: expected %llu, got %llu",
-             (unsigned long long)h->message_id, (unsigned long long)c->message_id);
+    snprintf(why, n, "chunk message_id: expected %llu, got %llu", (unsigned long long)h->message_id,
+             (unsigned long long)c->message_id);
     return "chunk_message_id_mismatch";
   }
   if (c->total_len != NP_HEADER_LEN + h->payload_len) {

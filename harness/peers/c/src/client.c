@@ -148,6 +148,27 @@ static void emit_handshake(const np_ack* a, unsigned status, int accepted, const
   np_json_emit(&j);
 }
 
+/* NP-9: the session runs on the ACK's values; requests they refuse are never sent. */
+static int plan_fits(const client* c, np_err* e) {
+  uint32_t items = c->o->batch ? c->o->batch : 1;
+  if (np_fault(F_CLIENT_SENDS_OVER_AGREED_LIMIT)) return 1;
+  if (c->req_len > c->ack.req_payload) {
+    np_rule(e, "payload_over_limit",
+            "the agreed limits refuse this client's requests, none sent: payload_len: expected <= "
+            "%u, got %u",
+            (unsigned)c->ack.req_payload, (unsigned)c->req_len);
+  } else if (items > c->ack.req_batch) {
+    np_rule(e, "item_count_over_limit",
+            "the agreed limits refuse this client's requests, none sent: item_count: expected <= "
+            "%u, got %u",
+            (unsigned)c->ack.req_batch, (unsigned)items);
+  } else {
+    return 1;
+  }
+  e->reason = NP_REJECTED;
+  return 0;
+}
+
 /* Sends HELLO and checks HELLO_ACK; returns 1 when the session may run. */
 static int handshake(client* c, np_err* e) {
   np_buf b = {0};
@@ -184,11 +205,25 @@ static int handshake(client* c, np_err* e) {
   } else {
     np_ack_decode(b.data + NP_HEADER_LEN, &c->ack);
     if (h.status != NP_ST_OK) {
-      np_rule(e, "ack_rejected", "transport_status: expected OK, got %s",
-              np_status_name(h.status));
+      np_rule(e, "ack_rejected", "transport_status: expected OK, got %s", np_status_name(h.status));
       e->reason = NP_REJECTED;
       emit_handshake(&c->ack, h.status, 0, e);
-      ok = np_fault(F_CLIENT_IGNORES_REJECTION);
+      if (np_fault(F_CLIENT_IGNORES_REJECTION)) {
+        /* The faulty client runs the session on what it proposed. */
+        c->ack = (np_ack){1,
+                          0,
+                          c->hello.supported,
+                          c->hello.supported,
+                          1,
+                          c->hello.max_req_payload,
+                          c->hello.max_req_batch,
+                          c->hello.max_resp_payload,
+                          c->hello.max_req_batch,
+                          c->hello.packet_size,
+                          0,
+                          0};
+        ok = 1;
+      }
       goto out;
     }
     if ((rule = np_check_ack(&c->hello, &c->ack, why, sizeof why)) != NULL) {
@@ -219,9 +254,9 @@ int np_run_client(const np_options* o) {
   wchar_t* name = np_wide(o->pipe_name);
   int opened = np_pipe_open(name, o->deadline_ms, &c.pipe.h, &e);
   free(name);
-  if (opened && handshake(&c, &e)) {
-    c.send_packet = np_fault(F_CLIENT_IGNORES_AGREED_PACKET_SIZE) ? c.hello.packet_size
-                                                                   : c.ack.packet_size;
+  if (opened && handshake(&c, &e) && plan_fits(&c, &e)) {
+    c.send_packet =
+        np_fault(F_CLIENT_IGNORES_AGREED_PACKET_SIZE) ? c.hello.packet_size : c.ack.packet_size;
     c.inflight = calloc((size_t)o->messages + 1, 1);
     c.slots = CreateSemaphoreW(NULL, (LONG)o->pipeline, (LONG)o->pipeline, NULL);
     c.failed = CreateEventW(NULL, TRUE, FALSE, NULL);
@@ -247,7 +282,7 @@ int np_run_client(const np_options* o) {
   np_json j;
   np_json_begin(&j, "close");
   np_json_str(&j, "role", "client");
-  np_json_u64(&j, "session_id", e.reason == NP_REJECTED ? 0 : c.ack.session_id);
+  np_json_u64(&j, "session_id", c.ack.session_id);
   np_json_err(&j, &e);
   np_json_emit(&j);
   double secs = (double)(t1.QuadPart - t0.QuadPart) / (double)f.QuadPart;

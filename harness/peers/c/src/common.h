@@ -42,11 +42,11 @@ enum {
 };
 
 typedef struct {
-  int reason;         /* enum np_reason */
-  const char* rule;   /* rule name when reason is NP_PROTOCOL or NP_REJECTED */
-  DWORD win32;        /* Win32 code when known, else 0 */
-  int has_win32;      /* win32 is meaningful */
-  char detail[256];   /* a sentence for humans */
+  int reason;       /* enum np_reason */
+  const char* rule; /* rule name when reason is NP_PROTOCOL or NP_REJECTED */
+  DWORD win32;      /* Win32 code when known, else 0 */
+  int has_win32;    /* win32 is meaningful */
+  char detail[256]; /* a sentence for humans */
 } np_err;
 
 /* Record a broken rule; returns 0 so callers can `return np_rule(...)`. */

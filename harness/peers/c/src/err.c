@@ -108,6 +108,12 @@ const char* np_win32_name(DWORD code) {
       return "ERROR_INVALID_PARAMETER";
     case ERROR_TIMEOUT:
       return "ERROR_TIMEOUT";
+    case WAIT_TIMEOUT:
+      return "WAIT_TIMEOUT";
+    case ERROR_OUTOFMEMORY:
+      return "ERROR_OUTOFMEMORY";
+    case ERROR_WRITE_FAULT:
+      return "ERROR_WRITE_FAULT";
     default:
       return "ERROR_OTHER";
   }

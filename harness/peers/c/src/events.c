@@ -70,7 +70,7 @@ void np_json_bool(np_json* j, const char* k, int v) {
 
 void np_json_f64(np_json* j, const char* k, double v) {
   key(j, k);
-  add(j, "%.3f", v);
+  add(j, "%.9g", v);
 }
 
 void np_json_ack(np_json* j, const np_ack* a) {
@@ -88,8 +88,14 @@ void np_json_ack(np_json* j, const np_ack* a) {
 }
 
 void np_json_err(np_json* j, const np_err* e) {
+  char detail[400];
   np_json_str(j, "reason", np_reason_name(e->reason));
-  if (e->detail[0]) np_json_str(j, "detail", e->detail);
+  if (e->rule && strncmp(e->detail, e->rule, strlen(e->rule)) != 0) {
+    snprintf(detail, sizeof detail, "%s: %s", e->rule, e->detail);
+    np_json_str(j, "detail", detail);
+  } else if (e->detail[0]) {
+    np_json_str(j, "detail", e->detail);
+  }
   if (e->rule) {
     np_json_str(j, "rule", e->rule);
     np_json_str(j, "clause", np_rule_clause(e->rule));

@@ -7,10 +7,9 @@
 
 static int g_fault = F_NONE;
 
-static const char* const kNames[] = {
-    "",
+static const char* const kNames[] = {"",
 #define NP_FAULT_NAME(id, name) #name,
-    NP_FAULTS(NP_FAULT_NAME)
+                                     NP_FAULTS(NP_FAULT_NAME)
 #undef NP_FAULT_NAME
 };
 

@@ -94,8 +94,8 @@ const char* np_check_ack(const np_hello* h, const np_ack* a, char* why, size_t n
     return "ack_nonzero_padding";
   }
   if (a->resp_batch != a->req_batch) {
-    snprintf(why, n, "agreed_max_response_batch_items: expected %u, got %u",
-             (unsigned)a->req_batch, (unsigned)a->resp_batch);
+    snprintf(why, n, "agreed_max_response_batch_items: expected %u, got %u", (unsigned)a->req_batch,
+             (unsigned)a->resp_batch);
     return "ack_batch_items_differ";
   }
   if (a->intersection != (h->supported & a->server_supported)) {

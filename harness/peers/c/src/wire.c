@@ -63,8 +63,8 @@ void np_header_decode(const uint8_t* i, np_header* h) {
   h->message_id = np_get64(i + 24);
 }
 
-const char* np_header_check(const np_header* h, uint32_t max_payload, uint32_t max_items,
-                            char* why, size_t n) {
+const char* np_header_check(const np_header* h, uint32_t max_payload, uint32_t max_items, char* why,
+                            size_t n) {
   if (h->magic != NP_MAGIC) {
     snprintf(why, n, "magic: expected 0x4e495043, got 0x%08x", (unsigned)h->magic);
     return "bad_magic";
@@ -86,8 +86,7 @@ const char* np_header_check(const np_header* h, uint32_t max_payload, uint32_t m
     return "bad_flags";
   }
   if (h->item_count == 0 || (!(h->flags & NP_FLAG_BATCH) && h->item_count != 1)) {
-    snprintf(why, n, "item_count: %u does not fit flags 0x%04x", (unsigned)h->item_count,
-             h->flags);
+    snprintf(why, n, "item_count: %u does not fit flags 0x%04x", (unsigned)h->item_count, h->flags);
     return "bad_item_count";
   }
   if (h->payload_len > max_payload) {
@@ -184,8 +183,8 @@ void np_ack_decode(const uint8_t* i, np_ack* a) {
 }
 
 const char* np_status_name(unsigned status) {
-  static const char* const kNames[] = {"OK",          "BAD_ENVELOPE", "AUTH_FAILED",
-                                       "INCOMPATIBLE", "UNSUPPORTED",  "LIMIT_EXCEEDED",
-                                       "INTERNAL_ERROR"};
+  static const char* const kNames[] = {
+      "OK",          "BAD_ENVELOPE",   "AUTH_FAILED",   "INCOMPATIBLE",
+      "UNSUPPORTED", "LIMIT_EXCEEDED", "INTERNAL_ERROR"};
   return status < 7 ? kNames[status] : "UNKNOWN";
 }

@@ -65,8 +65,8 @@ void np_header_init(np_header* h, uint16_t kind, uint16_t code, uint32_t payload
 void np_header_encode(const np_header* h, uint8_t* out);
 void np_header_decode(const uint8_t* in, np_header* h);
 /* Per-message checks of WE-1; returns the broken rule or NULL. */
-const char* np_header_check(const np_header* h, uint32_t max_payload, uint32_t max_items,
-                            char* why, size_t why_len);
+const char* np_header_check(const np_header* h, uint32_t max_payload, uint32_t max_items, char* why,
+                            size_t why_len);
 
 void np_chunk_encode(const np_chunk* c, uint8_t* out);
 void np_chunk_decode(const uint8_t* in, np_chunk* c);

@@ -144,11 +144,7 @@ impl Reassembler {
         if pkt.len() != self.limits.packet_size as usize {
             return Err(broke(
                 Rule::first_chunk_short,
-                expected(
-                    "first chunk length",
-                    self.limits.packet_size,
-                    pkt.len(),
-                ),
+                expected("first chunk length", self.limits.packet_size, pkt.len()),
             ));
         }
         let budget = self.limits.packet_size as u64 - HEADER_LEN as u64;

@@ -105,7 +105,10 @@ pub fn decide(cfg: &Config, h: &Hello, counter: &SessionCounter) -> Decision {
         highest_bit(intersection)
     };
     if h.max_request_payload_bytes > cfg.max_request_payload {
-        return reject(STATUS_LIMIT_EXCEEDED, Rule::request_payload_over_server_limit);
+        return reject(
+            STATUS_LIMIT_EXCEEDED,
+            Rule::request_payload_over_server_limit,
+        );
     }
     let packet = h.packet_size.min(cfg.packet_size);
     if packet <= HEADER_LEN as u32 {

@@ -10,11 +10,22 @@ use std::time::{Duration, Instant};
 #[derive(Clone, Debug)]
 pub enum Fail {
     /// NP-17: the other side left (109, 232, 233).
-    Disconnected { op: &'static str, code: u32 },
-    Timeout { op: &'static str, code: u32 },
-    Win32 { op: &'static str, code: u32 },
+    Disconnected {
+        op: &'static str,
+        code: u32,
+    },
+    Timeout {
+        op: &'static str,
+        code: u32,
+    },
+    Win32 {
+        op: &'static str,
+        code: u32,
+    },
     /// A message longer than the buffer (ERROR_MORE_DATA); `len` is its size.
-    TooBig { len: usize },
+    TooBig {
+        len: usize,
+    },
     /// The stop flag was raised while waiting.
     Stopped,
 }

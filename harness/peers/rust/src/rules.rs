@@ -83,6 +83,10 @@ pub fn broke(rule: Rule, detail: String) -> Violation {
 }
 
 /// A `field: expected X, got Y` sentence.
-pub fn expected<A: std::fmt::Display, B: std::fmt::Display>(field: &str, want: A, got: B) -> String {
+pub fn expected<A: std::fmt::Display, B: std::fmt::Display>(
+    field: &str,
+    want: A,
+    got: B,
+) -> String {
     format!("{}: expected {}, got {}", field, want, got)
 }

@@ -56,8 +56,12 @@ extern "system" {
     ) -> Bool;
     pub fn GetOverlappedResult(h: Handle, ov: *mut Overlapped, n: *mut u32, wait: Bool) -> Bool;
     pub fn CancelIoEx(h: Handle, ov: *mut Overlapped) -> Bool;
-    pub fn CreateEventW(security: *mut c_void, manual: Bool, initial: Bool, name: *const u16)
-        -> Handle;
+    pub fn CreateEventW(
+        security: *mut c_void,
+        manual: Bool,
+        initial: Bool,
+        name: *const u16,
+    ) -> Handle;
     pub fn WaitForSingleObject(h: Handle, ms: u32) -> u32;
     pub fn CloseHandle(h: Handle) -> Bool;
     pub fn GetLastError() -> u32;

@@ -1,0 +1,130 @@
+"""SHM, both roles: the ACK's guarantee of prepared objects, and the client's recovery (NP-11)."""
+
+from __future__ import annotations
+
+from netipc_conformance.suite import client_side, drive
+from netipc_conformance.suite.outcomes import expect, expect_equal, unsupported
+from netipc_conformance.suite.registry import case
+
+
+def shm_profile(ctx) -> int:
+    """The highest SHM profile bit the peer declares."""
+    bits = ctx.peer.capabilities.shm_profiles & ~ctx.core.PROFILE_NAMED_PIPE
+    if not bits:
+        raise unsupported("the manifest declares no SHM profile")
+    ctx.require("full")
+    return 1 << (bits.bit_length() - 1)
+
+
+def shm_config(ctx, profile: int):
+    return ctx.config(
+        supported_profiles=ctx.core.PROFILE_NAMED_PIPE | profile, preferred_profiles=profile
+    )
+
+
+def expect_objects_exist(ctx, names, session_id: int) -> None:
+    for kind, name in (
+        ("mapping", names.mapping),
+        ("req_event", names.req_event),
+        ("resp_event", names.resp_event),
+    ):
+        opened = ctx.agent.open_mapping(name) if kind == "mapping" else ctx.agent.open_event(name)
+        expect(
+            opened.ok,
+            "NP-11",
+            f"{kind} of session {session_id} when the ACK arrived",
+            f"{name} exists",
+            opened.describe(),
+        )
+
+
+def shm_session(ctx, profile: int):
+    config = shm_config(ctx, profile)
+    hello = drive.hello_for(config)
+    session = drive.client_handshake(ctx.agent, ctx.pipe_name, hello)
+    expect_equal("WE-7", "transport_status", "OK", session.status)
+    expect_equal("WE-7", "selected_profile", profile, session.ack.selected_profile)
+    names = ctx.core.shm_names(
+        ctx.run_dir, ctx.service, config.auth_token, profile, session.ack.session_id
+    )
+    return session, names
+
+
+@case(
+    "SHM-S-01",
+    clauses=["NP-11", "NP-15", "NP-16"],
+    statement="When the ACK selects an SHM profile, the mapping and both events already exist.",
+    needs=["full"],
+)
+def test_shm_objects_exist_when_the_ack_arrives(ctx):
+    profile = shm_profile(ctx)
+    ctx.start_server(config=shm_config(ctx, profile))
+    session, names = shm_session(ctx, profile)
+    expect_objects_exist(ctx, names, session.ack.session_id)
+    expect(
+        not ctx.agent.read(session.handle, deadline_ms=500).disconnect,
+        "NP-16",
+        "the pipe under SHM",
+        "stays open",
+        "closed",
+    )
+
+
+@case(
+    "SHM-S-02",
+    clauses=["NP-15", "NP-9"],
+    statement="Two SHM sessions get objects of their own, named by their session_id.",
+    needs=["full", "sessions"],
+)
+def test_shm_objects_differ_per_session(ctx):
+    profile = shm_profile(ctx)
+    ctx.require_sessions(2)
+    ctx.start_server(config=shm_config(ctx, profile), sessions=2)
+    first, first_names = shm_session(ctx, profile)
+    second, second_names = shm_session(ctx, profile)
+    expect(
+        first_names.mapping != second_names.mapping,
+        "NP-15",
+        "mapping names",
+        "distinct",
+        first_names.mapping,
+    )
+    expect_objects_exist(ctx, first_names, first.ack.session_id)
+    expect_objects_exist(ctx, second_names, second.ack.session_id)
+
+
+@case(
+    "SHM-C-01",
+    clauses=["NP-11"],
+    statement="A client whose server selected SHM without objects closes and reconnects "
+    "with no SHM bits, sending nothing in between.",
+    needs=["full"],
+)
+def test_client_reconnects_without_shm(ctx):
+    profile = shm_profile(ctx)
+    config = shm_config(ctx, profile)
+    listener = drive.listen(ctx.agent, ctx.pipe_name)
+    process = ctx.start_client(config=config)
+    accepted = drive.accept(ctx.agent, listener)
+    hello = drive.read_hello(accepted)
+    expect(hello.supported_profiles & profile, "NP-11", "first HELLO", "offers SHM", hello)
+    # The agent prepares nothing: the objects this ACK promises do not exist.
+    drive.answer_hello(accepted, drive.server_config_for(config), hello)
+    after = ctx.agent.read(accepted.handle, deadline_ms=5000)
+    expect(
+        after.disconnect,
+        "NP-11",
+        "after the unattachable ACK",
+        "the client closes the session",
+        after.describe(),
+    )
+    ctx.agent.close_handle(accepted.handle)
+    listener = drive.listen(ctx.agent, ctx.pipe_name)
+    again = drive.accept(ctx.agent, listener, clause="NP-11")
+    second = drive.read_hello(again)
+    shm_bits = second.supported_profiles & ~ctx.core.PROFILE_NAMED_PIPE
+    expect_equal("NP-11", "SHM bits of the reconnecting HELLO", 0, shm_bits)
+    conv = client_side.Conversation(process, again, second)
+    ack = client_side.accept_with(ctx, conv, supported_profiles=config.supported_profiles)
+    client_side.serve_echoes(ctx, conv, ack, 1)
+    client_side.expect_passed(ctx, conv, "NP-11")
