@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from netipc_conformance.suite import drive
+from netipc_conformance.suite.outcomes import expect, expect_equal
 from netipc_conformance.suite.registry import case
+
+from .test_name_server import INVALID_SERVICES, RUN_DIR_VARIANTS, sanitized_twins
 
 
 @case(
@@ -15,3 +18,65 @@ def test_client_connects_at_the_derived_name(ctx):
     listener = drive.listen(ctx.agent, ctx.pipe_name)
     ctx.start_client()
     drive.accept(ctx.agent, listener, clause="NP-2")
+
+
+@case(
+    "NAME-C-02",
+    clauses=["NP-2", "NP-3"],
+    statement="The client hashes run_dir exactly as given (trailing separator, slashes, "
+    "non-ASCII, case).",
+)
+def test_client_hashes_run_dir_as_given(ctx):
+    base = ctx.run_dir
+    for number, template in enumerate(RUN_DIR_VARIANTS.values()):
+        run_dir = template.format(base=base)
+        service = f"{ctx.service}-{number}"
+        listener = drive.listen(ctx.agent, ctx.core.pipe_name(run_dir, service))
+        client = ctx.start_client(run_dir=run_dir, service=service)
+        drive.accept(ctx.agent, listener, clause="NP-2")
+        ctx.agent.close_handle(listener)
+        ctx.finish(client)
+
+
+@case(
+    "NAME-C-03",
+    clauses=["NP-4"],
+    statement="Every class of invalid service name is refused at start: clear exit, "
+    "no connection attempted.",
+)
+def test_client_refuses_invalid_service_names(ctx):
+    for what, service in INVALID_SERVICES.items():
+        listeners = [
+            drive.listen(ctx.agent, t) for t in sanitized_twins(ctx.core, ctx.run_dir, service)
+        ]
+        client = ctx.start_client(service=service)
+        ending = ctx.finish(client)
+        expect(
+            ending.status is not None,
+            "NP-4",
+            f"client given a {what} service",
+            "exits",
+            ending.describe(),
+        )
+        if ctx.full:
+            expect_equal(
+                "NP-4", f"exit code for a {what} service", 2, ending.code, ending.describe()
+            )
+        else:
+            expect(
+                ending.status != 0,
+                "NP-4",
+                f"exit status for a {what} service",
+                "non-zero",
+                ending.status,
+            )
+        for listener in listeners:
+            reply = ctx.agent.accept(listener, deadline_ms=50)
+            expect(
+                not reply.ok,
+                "NP-4",
+                f"connection for a {what} service",
+                "none",
+                "the client connected to a repaired name",
+            )
+            ctx.agent.close_handle(listener)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from netipc_conformance.suite.outcomes import expect
+from netipc_conformance.suite.outcomes import expect, expect_equal
 from netipc_conformance.suite.registry import case
 
 
@@ -48,3 +48,87 @@ def test_no_wrong_twin_of_the_name_exists(ctx):
     ctx.start_server()
     for why, twin in wrong_twins(ctx.core, ctx.run_dir, ctx.service).items():
         expect(not ctx.agent.exists(twin), "NP-2", f"pipe name ({why})", "absent", twin)
+
+
+# run_dir is hashed byte for byte as given: no normalisation of any kind.
+RUN_DIR_VARIANTS = {
+    "trailing separator": "{base}\\",
+    "forward slashes": "{base}/fwd/slash",
+    "non-ASCII UTF-8": "{base}\\r\u00e4ume-\u6f22",
+    "mixed case": "{base}\\MiXeD",
+}
+
+
+@case(
+    "NAME-S-03",
+    clauses=["NP-2", "NP-3"],
+    statement="run_dir is hashed exactly as given (trailing separator, slashes, non-ASCII, case).",
+)
+def test_run_dir_is_hashed_as_given(ctx):
+    base = ctx.run_dir
+    for number, (what, template) in enumerate(RUN_DIR_VARIANTS.items()):
+        run_dir = template.format(base=base)
+        service = f"{ctx.service}-{number}"
+        ctx.start_server(run_dir=run_dir, service=service)
+        name = ctx.core.pipe_name(run_dir, service)
+        expect(
+            ctx.agent.exists(name),
+            "NP-2",
+            f"pipe name for a run_dir with {what}",
+            name,
+            "no such pipe",
+        )
+
+
+# One per character class NP-4 refuses, plus the empty and the over-long name.
+INVALID_SERVICES = {
+    "space": "bad name",
+    "slash": "bad/name",
+    "backslash": "bad\\name",
+    "colon": "bad:name",
+    "non-ASCII": "bad\u00e9name",
+    "empty": "",
+    "too long for a pipe name": "s" * 240,
+}
+
+
+def sanitized_twins(core, run_dir: str, service: str) -> list[str]:
+    """Where a peer that repairs instead of refusing would listen."""
+    twins = {service.replace(c, "_") for c in " /\\:\u00e9"} | {
+        "".join(c for c in service if c.isascii() and (c.isalnum() or c in "-_."))
+    }
+    h = core.fnv1a64(run_dir.encode())
+    names = [f"\\\\.\\pipe\\netipc-{h:016x}-{t}" for t in twins if t]
+    return [n for n in names if len(n) <= 256]  # Windows refuses longer pipe names
+
+
+@case(
+    "NAME-S-04",
+    clauses=["NP-4"],
+    statement="Every class of invalid service name is refused at start: clear exit, no pipe.",
+)
+def test_invalid_service_names_are_refused(ctx):
+    for what, service in INVALID_SERVICES.items():
+        server = ctx.start_server(service=service, wait_ready=False)
+        ending = ctx.finish(server)
+        expect(
+            ending.status is not None,
+            "NP-4",
+            f"server given a {what} service",
+            "exits",
+            ending.describe(),
+        )
+        if ctx.full:
+            expect_equal(
+                "NP-4", f"exit code for a {what} service", 2, ending.code, ending.describe()
+            )
+        else:
+            expect(
+                ending.status != 0,
+                "NP-4",
+                f"exit status for a {what} service",
+                "non-zero",
+                ending.status,
+            )
+        for twin in sanitized_twins(ctx.core, ctx.run_dir, service):
+            expect(not ctx.agent.exists(twin), "NP-4", f"pipe for a {what} service", "none", twin)

@@ -91,7 +91,11 @@ class CaseContext:
 
     def _start(self, manifest: Manifest, role: str, spec: launch.RunSpec, run_dir, service):
         args = launch.argv_for(
-            manifest, role, run_dir or self.run_dir, service or self.service, spec
+            manifest,
+            role,
+            self.run_dir if run_dir is None else run_dir,
+            self.service if service is None else service,
+            spec,
         )
         label = f"{manifest.name} ({role})"
         process = launch.start(self.wine, manifest, role, args, label)

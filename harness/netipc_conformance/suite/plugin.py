@@ -32,6 +32,7 @@ from netipc_conformance.verdicts import (
     load_expected,
 )
 
+from . import launch
 from . import report as reports
 from .context import CaseContext
 from .outcomes import Observation, Unsupported, Violation
@@ -70,7 +71,12 @@ def pytest_configure(config):
             expected += load_expected(config.getoption("--xfail"))
     except (ManifestError, ExpectedFailuresError) as exc:
         raise pytest.UsageError(str(exc)) from None
-    config.stash[STATE] = {"peers": peers, "expected": expected, "started": time.monotonic()}
+    config.stash[STATE] = {
+        "peers": peers,
+        "expected": expected,
+        "started": time.monotonic(),
+        "probe_problems": [],
+    }
     config.stash[RESULTS] = []
 
 
@@ -110,6 +116,36 @@ def wine():
 
     with WineRuntime() as runtime:
         yield runtime
+
+
+MADE_UP_OPTION = "--netipc-made-up-option=1"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def unsupported_option_probe(request):
+    """Once per full peer: a made-up option must give exit 127 (docs/peer-cli.md).
+
+    A peer that answers an unknown option any other way could turn a crash
+    into UNSUPPORTED, so the gate fails until it does.
+    """
+    state = request.config.stash.get(STATE, None)
+    if state is None:
+        return
+    wine = request.getfixturevalue("wine")
+    for peer in state["peers"]:
+        if not peer.is_full:
+            continue
+        args = launch.argv_for(
+            peer, "server", wine.unique_run_dir("probe"), "probe", launch.RunSpec(peer.config)
+        )
+        process = launch.start(wine, peer, "server", [*args, MADE_UP_OPTION], f"{peer.name} probe")
+        ending = process.finish(15)
+        process.kill()
+        if ending.code != 127:
+            state["probe_problems"].append(
+                f"{peer.name}: answered {MADE_UP_OPTION} with {ending.describe()}, not exit "
+                "code 127: its UNSUPPORTED verdicts cannot be told from crashes"
+            )
 
 
 @pytest.fixture
@@ -211,7 +247,7 @@ def pytest_runtest_teardown(item, nextitem):
     item.config.stash[RESULTS].append(result)
 
 
-def _build_report(config) -> tuple[dict, object]:
+def _build_report(config) -> dict:
     state = config.stash[STATE]
     raw = config.stash[RESULTS]
     results = [
@@ -231,17 +267,20 @@ def _build_report(config) -> tuple[dict, object]:
             for p in state["peers"]
         ],
         "summary": gate.counts(),
-        "gate": {"passed": gate.passed, "problems": gate.problems},
+        "gate": {
+            "passed": gate.passed and not state["probe_problems"],
+            "problems": [*gate.problems, *state["probe_problems"]],
+        },
         "results": raw,
     }
-    return report, gate
+    return report
 
 
 def pytest_sessionfinish(session, exitstatus):
     config = session.config
     if STATE not in config.stash or exitstatus in (2, 3, 4):
         return
-    report, gate = _build_report(config)
+    report = _build_report(config)
     config.stash[STATE]["report"] = report
     report_dir = config.getoption("--report-dir")
     if report_dir:
@@ -249,7 +288,7 @@ def pytest_sessionfinish(session, exitstatus):
         path.mkdir(parents=True, exist_ok=True)
         reports.write_json(report, path / "report.json")
         reports.write_html(report, path / "report.html")
-    session.exitstatus = 0 if gate.passed else 1
+    session.exitstatus = 0 if report["gate"]["passed"] else 1
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):

@@ -204,6 +204,10 @@ func echo(o *clientOpts, p *pipe, ack *helloAck, run *clientRun) {
 		if m == nil {
 			continue
 		}
+		if m.h.kind != kindResp {
+			fail(endingFor(broke("bad_kind", "kind: expected 2 (RESPONSE), got %d", m.h.kind)))
+			break
+		}
 		mu.Lock()
 		req, ok := inflight[m.h.messageID]
 		delete(inflight, m.h.messageID)
@@ -240,8 +244,6 @@ func echo(o *clientOpts, p *pipe, ack *helloAck, run *clientRun) {
 // compareEcho says how a response differs from its request ("" when equal).
 func compareEcho(req *request, m *message) string {
 	switch {
-	case m.h.kind != kindResp:
-		return fmt.Sprintf("kind: expected 2 (RESPONSE), got %d", m.h.kind)
 	case m.h.transportStatus != stOK:
 		return "transport_status: expected OK, got " + statusName(m.h.transportStatus)
 	case m.h.code != req.h.code:

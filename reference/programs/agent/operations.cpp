@@ -196,7 +196,9 @@ json operations::run(const json& request) {
     DWORD code = w::probe_pipe_name(w::widen(field(request, "name").get<std::string>()),
                                     field_or<DWORD>(request, "timeout_ms", 1));
     return {{"ok", true},
-            {"exists", code != ERROR_FILE_NOT_FOUND},
+            // A free instance, or all instances busy; anything else (no such
+            // name, a name Windows refuses) means no pipe listens there.
+            {"exists", code == ERROR_SUCCESS || code == ERROR_SEM_TIMEOUT},
             {"win32_code", code},
             {"win32_name", w::win32_error_name(code)}};
   }

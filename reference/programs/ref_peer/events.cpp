@@ -10,7 +10,10 @@ namespace netipc::peer {
 
 event_log::event_log() { _setmode(_fileno(stdout), _O_BINARY); }
 
-void event_log::emit(const json& event) { line(event.dump()); }
+// Bytes that are not UTF-8 (a peer's own text) become U+FFFD, never a throw.
+void event_log::emit(const json& event) {
+  line(event.dump(-1, ' ', false, json::error_handler_t::replace));
+}
 
 void event_log::line(std::string_view text) {
   std::lock_guard lock(mutex_);

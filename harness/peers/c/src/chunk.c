@@ -62,6 +62,11 @@ static const char* check_continuation(const np_chunk* c, uint32_t len, const np_
                                       uint32_t index, uint32_t count, uint32_t budget,
                                       uint32_t remaining, char* why, size_t n) {
   if (np_fault(F_CHUNK_CHECKS_SKIPPED)) return NULL;
+  if (c->magic == NP_MAGIC) {
+    snprintf(why, n, "a new outer header arrived while message %llu is incomplete",
+             (unsigned long long)h->message_id);
+    return "chunk_interleaved";
+  }
   if (c->magic != NP_CHUNK_MAGIC) {
     snprintf(why, n, "chunk magic: expected 0x4e43484b, got 0x%08x", (unsigned)c->magic);
     return "bad_chunk_magic";
@@ -110,6 +115,11 @@ static const char* check_continuation(const np_chunk* c, uint32_t len, const np_
     snprintf(why, n, "chunk_payload_len: expected <= %u remaining, got %u", (unsigned)remaining,
              (unsigned)c->payload_len);
     return "chunk_payload_over_remaining";
+  }
+  if (c->index + 1 == count && c->payload_len != remaining) {
+    snprintf(why, n, "the last chunk carries %u bytes, %u remain", (unsigned)c->payload_len,
+             (unsigned)remaining);
+    return "chunk_payload_len_mismatch";
   }
   return NULL;
 }

@@ -277,7 +277,7 @@ int np_run_client(const np_options* o) {
       snprintf(e.detail, sizeof e.detail, "all echoes received");
     }
   }
-  if (opened) CloseHandle(c.pipe.h);
+  if (opened) np_pipe_close(&c.pipe);
 
   np_json j;
   np_json_begin(&j, "close");

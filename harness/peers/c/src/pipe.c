@@ -102,42 +102,56 @@ int np_pipe_open(const wchar_t* name, DWORD deadline_ms, HANDLE* out, np_err* e)
   }
 }
 
+static HANDLE event_of(HANDLE* ev) {
+  if (*ev == NULL) *ev = CreateEventW(NULL, TRUE, FALSE, NULL);
+  return *ev;
+}
+
+void np_pipe_close(np_pipe* p) {
+  if (p->h != NULL && p->h != INVALID_HANDLE_VALUE) CloseHandle(p->h);
+  if (p->rev) CloseHandle(p->rev);
+  if (p->wev) CloseHandle(p->wev);
+  p->h = INVALID_HANDLE_VALUE;
+  p->rev = p->wev = NULL;
+}
+
+/* Completes an overlapped call: at once when it finished synchronously, else with a wait. */
+static int complete(HANDLE h, OVERLAPPED* ov, BOOL started, DWORD wait_ms, DWORD* n, DWORD* err,
+                    int* timed_out) {
+  *timed_out = 0;
+  if (started || *err == ERROR_MORE_DATA) {
+    if (GetOverlappedResult(h, ov, n, FALSE)) return 1;
+    *err = GetLastError();
+    return 0;
+  }
+  if (*err != ERROR_IO_PENDING) return 0;
+  return finish(h, ov, wait_ms, NULL, n, err, timed_out);
+}
+
 int np_pipe_read_for(np_pipe* p, np_buf* b, DWORD wait_ms, int* timed_out, np_err* e) {
   OVERLAPPED ov = {0};
-  int done = 0, ok = 0;
-  ov.hEvent = CreateEventW(NULL, TRUE, FALSE, NULL);
+  ov.hEvent = event_of(&p->rev);
   b->len = 0;
   *timed_out = 0;
-  if (!np_buf_reserve(b, b->cap > 4096 ? b->cap : 4096)) {
-    CloseHandle(ov.hEvent);
+  if (!np_buf_reserve(b, b->cap > 4096 ? b->cap : 4096))
     return np_win32(e, ERROR_OUTOFMEMORY, "ReadFile");
-  }
-  while (!done) {
+  for (;;) {
     DWORD n = 0, err = 0;
-    if (b->len == b->cap && !np_buf_reserve(b, b->cap * 2)) {
-      np_win32(e, ERROR_OUTOFMEMORY, "ReadFile");
-      break;
-    }
-    ResetEvent(ov.hEvent);
+    if (b->len == b->cap && !np_buf_reserve(b, b->cap * 2))
+      return np_win32(e, ERROR_OUTOFMEMORY, "ReadFile");
     BOOL r = ReadFile(p->h, b->data + b->len, (DWORD)(b->cap - b->len), NULL, &ov);
-    err = GetLastError();
-    if (!r && err != ERROR_IO_PENDING && err != ERROR_MORE_DATA) {
-      np_win32(e, err, "ReadFile");
-      break;
+    err = r ? 0 : GetLastError();
+    if (complete(p->h, &ov, r, wait_ms, &n, &err, timed_out)) {
+      b->len += n;
+      return 1;
     }
-    if (finish(p->h, &ov, wait_ms, NULL, &n, &err, timed_out)) {
-      b->len += n;
-      done = ok = 1;
-    } else if (err == ERROR_MORE_DATA) {
-      b->len += n;
-    } else {
+    if (err != ERROR_MORE_DATA) {
       np_win32(e, err, "ReadFile");
       if (*timed_out) e->reason = NP_TIMEOUT;
-      break;
+      return 0;
     }
+    b->len += n;
   }
-  CloseHandle(ov.hEvent);
-  return ok;
 }
 
 int np_pipe_read(np_pipe* p, np_buf* b, np_err* e) {
@@ -148,14 +162,11 @@ int np_pipe_read(np_pipe* p, np_buf* b, np_err* e) {
 int np_pipe_write(np_pipe* p, const void* data, size_t len, np_err* e) {
   OVERLAPPED ov = {0};
   DWORD n = 0, err = 0;
-  int timed_out = 0, ok = 0;
-  ov.hEvent = CreateEventW(NULL, TRUE, FALSE, NULL);
+  int timed_out = 0;
+  ov.hEvent = event_of(&p->wev);
   BOOL r = WriteFile(p->h, data, (DWORD)len, NULL, &ov);
-  err = GetLastError();
-  if (r || err == ERROR_IO_PENDING) {
-    ok = finish(p->h, &ov, p->deadline_ms, NULL, &n, &err, &timed_out);
-  }
-  CloseHandle(ov.hEvent);
+  err = r ? 0 : GetLastError();
+  int ok = complete(p->h, &ov, r, p->deadline_ms, &n, &err, &timed_out);
   if (ok && n == len) return 1;
   if (ok) return np_win32(e, ERROR_WRITE_FAULT, "WriteFile (short write)");
   np_win32(e, err, "WriteFile");

@@ -7,6 +7,7 @@
 typedef struct {
   HANDLE h;
   DWORD deadline_ms;
+  HANDLE rev, wev; /* one event per direction (reads and writes may run on two threads) */
 } np_pipe;
 
 /* A growable buffer holding one pipe message. */
@@ -27,6 +28,9 @@ HANDLE np_pipe_create(const wchar_t* name, DWORD buffer_size, np_err* e);
 int np_pipe_accept(HANDLE h, DWORD deadline_ms, HANDLE quit, np_err* e);
 /* Client: opens the pipe, retrying while busy or absent until the deadline; sets message mode. */
 int np_pipe_open(const wchar_t* name, DWORD deadline_ms, HANDLE* out, np_err* e);
+
+/* Closes the handle and the pipe's events. */
+void np_pipe_close(np_pipe* p);
 
 /* Reads one whole message into `b` (ERROR_MORE_DATA grows the buffer). Returns 1 or 0. */
 int np_pipe_read(np_pipe* p, np_buf* b, np_err* e);

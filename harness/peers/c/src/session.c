@@ -157,7 +157,7 @@ DWORD WINAPI np_session_main(LPVOID arg) {
   s.pipe.h = ss->h;
   s.pipe.deadline_ms = ss->o->deadline_ms;
   if (handshake(&s, ss->o, ss->connection, &e)) echo_loop(&s, &e);
-  CloseHandle(ss->h);
+  np_pipe_close(&s.pipe);
 
   np_json j;
   np_json_begin(&j, "close");
