@@ -159,6 +159,12 @@ class Agent:
     def exists(self, name: str, timeout_ms: int = 1) -> bool:
         return bool(self.call("exists", name=name, timeout_ms=timeout_ms)["exists"])
 
+    def create_mapping(self, name: str, size: int = 65536) -> Reply:
+        return self.call("create_mapping", name=name, size=size)
+
+    def create_event(self, name: str) -> Reply:
+        return self.call("create_event", name=name)
+
     def open_mapping(self, name: str) -> Reply:
         return self.call("open_mapping", name=name)
 

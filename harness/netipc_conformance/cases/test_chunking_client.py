@@ -87,3 +87,18 @@ def test_broken_echo_ends_the_client(ctx):
         ctx.agent.write_many(conv.handle, mutate(packets))
         client_side.expect_failed(ctx, conv, "WE-3", EXIT_PROTOCOL, "protocol", what=rule)
         ctx.agent.close_handle(conv.handle)
+
+
+@case(
+    "CH-C-05",
+    clauses=["NP-1", "NP-14"],
+    statement="Reading in message mode: 33-byte echo chunks written back to back stay apart.",
+)
+def test_client_reads_in_message_mode(ctx):
+    conv = client_side.start(ctx, payload_size=64)
+    ack = client_side.accept_with(ctx, conv, packet_size=33)
+    request, _ = client_side.receive_request(ctx, conv, ack)
+    # All chunks are queued before the client reads: a byte-mode reader merges them.
+    packets = ctx.core.plan_chunks(client_side.echo_of(ctx, request), 33)
+    ctx.agent.write_many(conv.handle, packets)
+    client_side.expect_passed(ctx, conv, "NP-1")

@@ -144,3 +144,19 @@ def test_client_respects_a_lowered_payload_limit(ctx):
             header.payload_len,
         )
     ctx.agent.close_handle(conv.handle)
+
+
+@case(
+    "HS-C-09",
+    clauses=["NP-5"],
+    statement="The client's HELLO offers NAMED_PIPE, profile bit 0, the Windows baseline.",
+)
+def test_hello_offers_the_baseline_profile(ctx):
+    conv = client_side.start(ctx)
+    expect(
+        conv.hello.supported_profiles & ctx.core.PROFILE_NAMED_PIPE,
+        "NP-5",
+        "HELLO.supported_profiles",
+        "bit 0 (NAMED_PIPE) set",
+        hex(conv.hello.supported_profiles),
+    )

@@ -128,3 +128,47 @@ def test_client_reconnects_without_shm(ctx):
     ack = client_side.accept_with(ctx, conv, supported_profiles=config.supported_profiles)
     client_side.serve_echoes(ctx, conv, ack, 1)
     client_side.expect_passed(ctx, conv, "NP-11")
+
+
+@case(
+    "SHM-C-02",
+    clauses=["NP-15", "NP-16", "NP-11"],
+    statement="With the objects prepared under their NP-15 names, the client attaches: "
+    "no reconnect, and its pipe stays open.",
+    needs=["full"],
+)
+def test_client_attaches_to_prepared_objects(ctx):
+    profile = shm_profile(ctx)
+    config = shm_config(ctx, profile)
+    listener = drive.listen(ctx.agent, ctx.pipe_name)
+    ctx.start_client(config=config)
+    accepted = drive.accept(ctx.agent, listener)
+    hello = drive.read_hello(accepted)
+    server = drive.server_config_for(config)
+    decision = ctx.core.decide_handshake(server, hello, ctx.core.SessionCounter(1))
+    expect_equal("WE-7", "selected_profile", profile, decision.ack.selected_profile)
+    names = ctx.core.shm_names(ctx.run_dir, ctx.service, config.auth_token, profile, 1)
+    for made in (
+        ctx.agent.create_mapping(names.mapping),
+        ctx.agent.create_event(names.req_event),
+        ctx.agent.create_event(names.resp_event),
+    ):
+        expect(made.ok, "NP-15", "reference SHM objects", "created", made.describe())
+    drive.answer_hello(accepted, server, hello)
+    second = drive.listen(ctx.agent, ctx.pipe_name)
+    reconnect = ctx.agent.accept(second, deadline_ms=1500)
+    expect(
+        not reconnect.ok,
+        "NP-15",
+        "client after an ACK whose objects exist",
+        "attaches (no reconnect)",
+        "it reconnected: it did not find the objects under the NP-15 names",
+    )
+    still_open = ctx.agent.peek(accepted.handle)
+    expect(
+        not still_open.disconnect,
+        "NP-16",
+        "the pipe of the SHM session",
+        "open",
+        still_open.describe(),
+    )

@@ -202,6 +202,18 @@ json operations::run(const json& request) {
             {"win32_code", code},
             {"win32_name", w::win32_error_name(code)}};
   }
+  if (op == "create_mapping" || op == "create_event") {
+    // The server's side of NP-11, for client-role cases: objects a client
+    // must be able to open by their NP-15 names. Kept until `close`.
+    auto name = w::widen(field(request, "name").get<std::string>());
+    w::handle object(op == "create_mapping"
+                         ? ::CreateFileMappingW(INVALID_HANDLE_VALUE, nullptr, PAGE_READWRITE, 0,
+                                                field_or<DWORD>(request, "size", 65536),
+                                                name.c_str())
+                         : ::CreateEventW(nullptr, FALSE, FALSE, name.c_str()));
+    if (!object.valid()) return last_error();
+    return keep(std::move(object));
+  }
   if (op == "open_mapping" || op == "open_event") {
     auto name = w::widen(field(request, "name").get<std::string>());
     w::handle object(op == "open_mapping"
