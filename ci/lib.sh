@@ -14,6 +14,7 @@ APT_PACKAGES=(
   libboost-dev libboost-filesystem-dev nlohmann-json3-dev libcli11-dev
   mingw-w64 g++-mingw-w64-x86-64-posix wine wine64
   python3-venv python3-dev
+  golang-go rustc rustfmt libstd-rust-dev-windows chromium
 )
 
 say() { printf '==> %s\n' "$*"; }
@@ -90,6 +91,17 @@ build_windows() {
     -DCMAKE_TOOLCHAIN_FILE="$NETIPC_ROOT/cmake/toolchain-mingw-w64.cmake" \
     -DNETIPC_BUILD_TESTS=ON >/dev/null
   cmake --build "$NETIPC_BUILD/win64" -j "$JOBS"
+}
+
+# The sample peers (harness/peers/*/build.sh OUT_DIR), next to the
+# reference programs, where their manifests look: {win64_build}/peers/NAME.
+build_peers() {
+  local script name
+  for script in "$NETIPC_ROOT"/harness/peers/*/build.sh; do
+    name=$(basename "$(dirname "$script")")
+    say "building the $name peer (build/win64/peers/$name)"
+    sh "$script" "$NETIPC_BUILD/win64/peers/$name" || die "the $name peer did not build (see above)"
+  done
 }
 
 build_fuzz() {

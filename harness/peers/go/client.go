@@ -115,6 +115,14 @@ func clientSession(o *clientOpts, proposal *hello) clientRun {
 		run.shm = true
 		return run
 	}
+	// NP-9: the session runs on the ACK's limits; a request they refuse is
+	// never sent.
+	first := buildRequest(o, 1)
+	if err := checkHeader(&first.h, &limits{ack.reqPayload, ack.reqBatch}); err != nil {
+		r := err.(*ruleError)
+		run.end = ending{reason: reasonRejected, detail: "the agreed limits refuse this client's requests, none sent: " + r.Error(), rule: r}
+		return run
+	}
 	echo(o, p, &ack, &run)
 	return run
 }
