@@ -14,7 +14,8 @@ from pathlib import Path
 from netipc_conformance import names_cmd, reference
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-DEFAULT_VECTORS = Path(__file__).resolve().parents[2] / "vectors"
+REPO = Path(__file__).resolve().parents[2]
+DEFAULT_VECTORS = REPO / "vectors"
 
 
 class UsageError(Exception):
@@ -131,6 +132,28 @@ def cmd_cases(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_faults(args: argparse.Namespace) -> int:
+    from netipc_conformance import faults
+
+    try:
+        catalogue = faults.load_catalogue(args.catalogue)
+    except faults.FaultCatalogueError as exc:
+        raise UsageError(str(exc)) from None
+    chosen = [f for f in catalogue if not args.only or f.name in args.only]
+    kills = []
+    for fault in chosen:
+        kill = faults.run_fault(args.peer, fault)
+        mark = "killed" if kill.killed else "SURVIVED"
+        print(f"{mark:<9} {fault.name:<38} {fault.clause:<6} {kill.verdicts or kill.error[-200:]}")
+        kills.append(kill)
+    table = faults.render_markdown(kills)
+    if args.markdown:
+        args.markdown.write_text(table)
+    killed = sum(k.killed for k in kills)
+    print(f"kill rate {killed}/{len(kills)}")
+    return EXIT_OK if killed == len(kills) else EXIT_FAILED
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="netipc-conformance",
@@ -151,7 +174,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run the conformance suite against peer manifests")
     run.add_argument("--peer", action="append", required=True, help="a peer manifest (repeatable)")
-    run.add_argument("--cases", default="*", help="case id pattern, e.g. 'HS-*' (default all)")
+    run.add_argument(
+        "--cases", default="*", help="case id patterns, comma-separated, e.g. 'HS-*,CH-S-01'"
+    )
     run.add_argument("--xfail", help="an expected-failure file applied to every peer")
     run.add_argument("--report-dir", default="reports", help="where reports go (default reports/)")
     run.add_argument(
@@ -166,6 +191,17 @@ def build_parser() -> argparse.ArgumentParser:
     cases.add_argument("--coverage", action="store_true", help="clause x role coverage")
     cases.add_argument("--markdown", action="store_true", help="as Markdown (docs/cases.md)")
     cases.set_defaults(func=cmd_cases)
+
+    zoo = sub.add_parser("faults", help="the kill matrix: run each planted fault's cases")
+    zoo.add_argument(
+        "--peer", type=Path, default=REPO / "harness/peers/c/full.toml", help="the peer manifest"
+    )
+    zoo.add_argument(
+        "--catalogue", type=Path, default=REPO / "harness/peers/c/faults.toml", help="faults"
+    )
+    zoo.add_argument("--only", nargs="*", help="these faults only")
+    zoo.add_argument("--markdown", type=Path, help="write the table here (docs/faults.md)")
+    zoo.set_defaults(func=cmd_faults)
 
     vec = sub.add_parser("vectors", help="golden vectors: check them, add new ones")
     vec_sub = vec.add_subparsers(dest="vectors_command", required=True)

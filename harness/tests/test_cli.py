@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -108,3 +109,21 @@ def test_vectors_check_names_a_malformed_file(tmp_path, vectors_dir):
     assert result.returncode == 2
     assert "handshakes.json" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_docs_cases_md_is_current():
+    """docs/cases.md is generated from the cases; regenerate it after changing one."""
+    from netipc_conformance.suite import catalogue
+
+    path = Path(__file__).resolve().parents[2] / "docs" / "cases.md"
+    assert path.read_text() == catalogue.render(markdown=True) + "\n", (
+        "docs/cases.md is stale: netipc-conformance cases --markdown > docs/cases.md"
+    )
+
+
+def test_every_must_clause_is_covered_in_every_role():
+    from netipc_conformance.suite import catalogue
+    from netipc_conformance.suite.registry import uncovered_must_clauses
+
+    catalogue.load_cases()
+    assert uncovered_must_clauses() == []

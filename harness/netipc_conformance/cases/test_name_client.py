@@ -6,7 +6,7 @@ from netipc_conformance.suite import drive
 from netipc_conformance.suite.outcomes import expect, expect_equal
 from netipc_conformance.suite.registry import case
 
-from .test_name_server import INVALID_SERVICES, RUN_DIR_VARIANTS, sanitized_twins
+from .test_name_server import INVALID_SERVICES, run_dir_variants, sanitized_twins
 
 
 @case(
@@ -27,9 +27,7 @@ def test_client_connects_at_the_derived_name(ctx):
     "non-ASCII, case).",
 )
 def test_client_hashes_run_dir_as_given(ctx):
-    base = ctx.run_dir
-    for number, template in enumerate(RUN_DIR_VARIANTS.values()):
-        run_dir = template.format(base=base)
+    for number, run_dir in enumerate(run_dir_variants(ctx.core, ctx.run_dir).values()):
         service = f"{ctx.service}-{number}"
         listener = drive.listen(ctx.agent, ctx.core.pipe_name(run_dir, service))
         client = ctx.start_client(run_dir=run_dir, service=service)

@@ -46,7 +46,9 @@ def pytest_addoption(parser):
     group.addoption("--peer", action="append", default=[], help="a peer manifest (repeatable)")
     group.addoption("--xfail", default=None, help="an expected-failure file for every peer")
     group.addoption("--report-dir", default=None, help="where the reports go")
-    group.addoption("--netipc-cases", default="*", help="case id pattern, e.g. 'HS-*'")
+    group.addoption(
+        "--netipc-cases", default="*", help="case id patterns, comma-separated, e.g. 'HS-*,CH-S-01'"
+    )
 
 
 def pytest_configure(config):
@@ -103,11 +105,12 @@ def pytest_generate_tests(metafunc):
 
 
 def pytest_collection_modifyitems(config, items):
-    pattern = config.getoption("--netipc-cases")
+    patterns = [p.strip() for p in config.getoption("--netipc-cases").split(",") if p.strip()]
     keep, drop = [], []
     for item in items:
         info = getattr(getattr(item, "function", None), "netipc_case", None)
-        (keep if info and fnmatch.fnmatchcase(info.id, pattern) else drop).append(item)
+        wanted = info and any(fnmatch.fnmatchcase(info.id, p) for p in patterns)
+        (keep if wanted else drop).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
