@@ -104,6 +104,19 @@ build_peers() {
   done
 }
 
+# The conformance suite on every bundled peer manifest; extra arguments go
+# to `netipc-conformance run`. Returns the gate's status.
+run_bundled_suite() {
+  local report_dir=$1 manifest
+  shift
+  local peer_args=()
+  for manifest in $(ls "$NETIPC_ROOT"/harness/peers/*/*.toml | grep -v '/faults.toml$' | sort); do
+    peer_args+=(--peer "$manifest")
+  done
+  say "running the conformance suite on $((${#peer_args[@]} / 2)) bundled peer manifests"
+  netipc-conformance run "${peer_args[@]}" --report-dir "$report_dir" "$@"
+}
+
 build_fuzz() {
   say "building the libFuzzer targets with clang (build/fuzz)"
   CC=clang CXX=clang++ cmake -S "$NETIPC_ROOT" -B "$NETIPC_BUILD/fuzz" -G Ninja \
