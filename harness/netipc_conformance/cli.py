@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -122,6 +123,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         report_dir=args.report_dir,
         update_xfail=args.update_xfail,
         verbose=args.verbose,
+        jobs=args.jobs,
     )
 
 
@@ -174,6 +176,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run the conformance suite against peer manifests")
     run.add_argument("--peer", action="append", required=True, help="a peer manifest (repeatable)")
+    run.add_argument(
+        "--jobs",
+        type=int,
+        default=int(os.environ.get("NETIPC_JOBS", "4")),
+        help="cases run in parallel, each worker with a Wine runtime of its own (default 4)",
+    )
     run.add_argument(
         "--cases", default="*", help="case id patterns, comma-separated, e.g. 'HS-*,CH-S-01'"
     )

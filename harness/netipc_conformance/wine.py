@@ -76,6 +76,7 @@ class WineRuntime:
         self._launched: list = []
         self._run_counter = 0
         self.prefix: Path | None = None
+        self._owner = True
 
     def __enter__(self) -> WineRuntime:
         self.start()
@@ -114,6 +115,16 @@ class WineRuntime:
         # One persistent wineserver for the run: a cold start costs ~0.4 s per launch.
         self._run(["wineserver", "-p"], 30, "starting the wineserver")
 
+    @classmethod
+    def attach(cls, prefix: str | os.PathLike) -> WineRuntime:
+        """A view of a runtime another process owns (a pytest-xdist worker's view of
+        the run's prefix): it launches and ends its own processes, and leaves the
+        prefix and its wineserver to the owner."""
+        runtime = cls()
+        runtime.prefix = Path(prefix)
+        runtime._owner = False
+        return runtime
+
     def launch(self, program: str | os.PathLike, args: list[str] | tuple = (), extra_env=None):
         """Starts a Windows program in this prefix; it is ended at close() at the latest."""
         if self.prefix is None:
@@ -133,11 +144,11 @@ class WineRuntime:
         return f"C:\\netipc\\{os.getpid()}\\{label}-{self._run_counter}"
 
     def close(self) -> None:
-        if self._dir is None:
-            return
         for process in self._launched:
             process.terminate(grace=1.0)
         self._launched.clear()
+        if self._dir is None or not self._owner:
+            return
         core = reference.load()
         with core.Process(["wineserver", "-k"], env=self.env()) as p:
             p.wait(30)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fnmatch
 import itertools
+import os
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -80,6 +81,7 @@ def pytest_configure(config):
         "probe_problems": [],
     }
     config.stash[RESULTS] = []
+    config.pluginmanager.register(_Collector(config.stash[RESULTS]), "netipc-collector")
 
 
 def _scoped(entry, peer_name: str):
@@ -116,42 +118,60 @@ def pytest_collection_modifyitems(config, items):
         items[:] = keep
 
 
+SHARED_PREFIX_ENV = "NETIPC_SUITE_WINE_PREFIX"
+
+
 @pytest.fixture(scope="session")
-def wine():
+def wine(request):
+    """The run's Wine runtime: the controller's own, or in a pytest-xdist
+    worker a view of it (one prefix and one wineserver for the whole run)."""
     from netipc_conformance.wine import WineRuntime
 
-    with WineRuntime() as runtime:
-        yield runtime
+    state = request.config.stash[STATE]
+    if "wine" in state:
+        yield state["wine"]
+        return
+    view = WineRuntime.attach(os.environ[SHARED_PREFIX_ENV])
+    yield view
+    view.close()
 
 
 MADE_UP_OPTION = "--netipc-made-up-option=1"
 
 
-@pytest.fixture(scope="session", autouse=True)
-def unsupported_option_probe(request):
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session):
     """Once per full peer: a made-up option must give exit 127 (docs/peer-cli.md).
 
     A peer that answers an unknown option any other way could turn a crash
-    into UNSUPPORTED, so the gate fails until it does.
+    into UNSUPPORTED, so the gate fails until it does. The controller starts
+    the run's Wine runtime here and probes in it.
     """
-    state = request.config.stash.get(STATE, None)
-    if state is None:
+    state = session.config.stash.get(STATE, None)
+    if state is None or _is_worker(session.config):
         return
-    wine = request.getfixturevalue("wine")
+    from netipc_conformance.wine import WineError, WineMissing, WineRuntime
+
+    # Started before pytest-xdist spawns its workers, which inherit the name.
+    wine = state["wine"] = WineRuntime()
+    try:
+        wine.start()
+    except (WineMissing, WineError) as exc:
+        raise pytest.UsageError(f"cannot start Wine: {exc}") from None
+    os.environ[SHARED_PREFIX_ENV] = str(wine.prefix)
     for peer in state["peers"]:
-        if not peer.is_full:
-            continue
-        args = launch.argv_for(
-            peer, "server", wine.unique_run_dir("probe"), "probe", launch.RunSpec(peer.config)
-        )
-        process = launch.start(wine, peer, "server", [*args, MADE_UP_OPTION], f"{peer.name} probe")
-        ending = process.finish(15)
-        process.kill()
-        if ending.code != 127:
-            state["probe_problems"].append(
-                f"{peer.name}: answered {MADE_UP_OPTION} with {ending.describe()}, not exit "
-                "code 127: its UNSUPPORTED verdicts cannot be told from crashes"
+        if peer.is_full:
+            args = launch.argv_for(
+                peer, "server", wine.unique_run_dir("probe"), "probe", launch.RunSpec(peer.config)
             )
+            process = launch.start(wine, peer, "server", [*args, MADE_UP_OPTION], "probe")
+            ending = process.finish(15)
+            process.kill()
+            if ending.code != 127:
+                state["probe_problems"].append(
+                    f"{peer.name}: answered {MADE_UP_OPTION} with {ending.describe()}, not exit "
+                    "code 127: its UNSUPPORTED verdicts cannot be told from crashes"
+                )
 
 
 @pytest.fixture
@@ -250,12 +270,32 @@ def pytest_runtest_teardown(item, nextitem):
         return
     context = result.pop("context")
     result["evidence"] = context.evidence.as_dict() if context else {}
-    item.config.stash[RESULTS].append(result)
+    # The teardown report carries it to pytest_runtest_logreport: in this
+    # process, or in the controller when pytest-xdist runs cases in workers.
+    item.user_properties.append(("netipc_result", result))
+
+
+class _Collector:
+    """Gathers the results shipped by teardown reports, into the run's stash."""
+
+    def __init__(self, results: list):
+        self.results = results
+
+    def pytest_runtest_logreport(self, report):
+        if report.when != "teardown":
+            return
+        for name, value in report.user_properties:
+            if name == "netipc_result":
+                self.results.append(value)
+
+
+def _is_worker(config) -> bool:
+    return hasattr(config, "workerinput")
 
 
 def _build_report(config) -> dict:
     state = config.stash[STATE]
-    raw = config.stash[RESULTS]
+    raw = sorted(config.stash[RESULTS], key=lambda r: (r["family"], r["case"], r["peer"]))
     results = [
         Result(r["case"], r["peer"], r["raw_verdict"], r["message"], tuple(r["clauses"]))
         for r in raw
@@ -282,9 +322,15 @@ def _build_report(config) -> dict:
     return report
 
 
+def pytest_unconfigure(config):
+    state = config.stash.get(STATE, None)
+    if state and "wine" in state:
+        state.pop("wine").close()
+
+
 def pytest_sessionfinish(session, exitstatus):
     config = session.config
-    if STATE not in config.stash or exitstatus in (2, 3, 4):
+    if STATE not in config.stash or exitstatus in (2, 3, 4) or _is_worker(config):
         return
     report = _build_report(config)
     config.stash[STATE]["report"] = report

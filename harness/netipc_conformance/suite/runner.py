@@ -16,6 +16,7 @@ def run(
     report_dir: str = "reports",
     update_xfail: str | None = None,
     verbose: bool = False,
+    jobs: int = 1,
 ) -> int:
     report = Path(report_dir)
     report.mkdir(parents=True, exist_ok=True)
@@ -38,6 +39,10 @@ def run(
         "-rN",
         "-v" if verbose else "-q",
     ]
+    if jobs > 1:
+        # pytest-xdist workers, each with a Wine runtime (prefix, wineserver)
+        # of its own; every case already has its own run_dir and service.
+        args += ["-n", str(jobs)]
     for peer in peers:
         args += ["--peer", peer]
     if xfail:
