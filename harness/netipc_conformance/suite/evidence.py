@@ -11,9 +11,11 @@ from netipc_conformance import reference
 
 CHUNK_MAGIC = 0x4E43484B
 MAGIC = 0x4E495043
-# A 1 MiB message at packet size 64 is 16k packets: past this many entries a
-# transcript keeps only time, direction and length.
+# A 1 MiB message at packet size 64 is 32k packets: past this many entries a
+# transcript only counts messages (failures are still kept whole).
 DETAILED_MESSAGES = 400
+# Enough to show every header and the start of each payload; the report stays small.
+HEX_BYTES = 512
 
 
 def decode_packet(data: bytes) -> dict:
@@ -57,19 +59,22 @@ class Evidence:
     messages: list[dict] = field(default_factory=list)
     peers: list[PeerRecord] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    omitted: dict = field(default_factory=lambda: {"messages": 0, "bytes": 0})
 
     def offset(self) -> float:
         return round(time.monotonic() - self.started, 6)
 
     def record_message(self, direction: str, handle: int, data: bytes | None, reply) -> None:
+        if len(self.messages) >= DETAILED_MESSAGES and reply.ok:
+            # Past the limit only failures are kept; the rest is counted.
+            self.omitted["messages"] += 1
+            self.omitted["bytes"] += len(data or b"")
+            return
         entry = {"t": self.offset(), "direction": direction, "handle": handle}
-        detailed = len(self.messages) < DETAILED_MESSAGES
-        if data is not None and not detailed:
+        if data is not None:
             entry["length"] = len(data)
-        elif data is not None:
-            entry["length"] = len(data)
-            entry["hex"] = data[:4096].hex()
-            if len(data) > 4096:
+            entry["hex"] = data[:HEX_BYTES].hex()
+            if len(data) > HEX_BYTES:
                 entry["truncated"] = True
             entry["fields"] = decode_packet(data)
         if not reply.ok:
@@ -84,4 +89,5 @@ class Evidence:
             "messages": self.messages,
             "peers": [vars(p) for p in self.peers],
             "notes": self.notes,
+            "omitted": self.omitted,
         }

@@ -81,7 +81,8 @@ def pytest_configure(config):
         "probe_problems": [],
     }
     config.stash[RESULTS] = []
-    config.pluginmanager.register(_Collector(config.stash[RESULTS]), "netipc-collector")
+    if not _is_worker(config):  # workers ship results in their reports
+        config.pluginmanager.register(_Collector(config.stash[RESULTS]), "netipc-collector")
 
 
 def _scoped(entry, peer_name: str):
@@ -281,12 +282,15 @@ class _Collector:
     def __init__(self, results: list):
         self.results = results
 
+    @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report):
         if report.when != "teardown":
             return
         for name, value in report.user_properties:
             if name == "netipc_result":
                 self.results.append(value)
+        # Taken out before junitxml would copy the whole evidence into properties.
+        report.user_properties = [p for p in report.user_properties if p[0] != "netipc_result"]
 
 
 def _is_worker(config) -> bool:

@@ -9,9 +9,7 @@
 
 static uint64_t align8(uint64_t v) { return (v + 7u) & ~(uint64_t)7u; }
 
-static uint32_t item_stride(uint32_t item_len) {
-  return np_fault(F_BATCH_ITEMS_UNALIGNED) ? item_len : (uint32_t)align8(item_len);
-}
+static uint32_t item_stride(uint32_t item_len) { return (uint32_t)align8(item_len); }
 
 size_t np_request_len(uint32_t items, uint32_t item_len) {
   if (items == 0) return item_len;
@@ -31,7 +29,9 @@ void np_request_fill(uint8_t* out, uint64_t message_id, uint32_t items, uint32_t
   memset(out, 0, np_request_len(items, item_len));
   for (uint32_t i = 0; i < items; i++) {
     uint32_t off = i * item_stride(item_len);
-    np_put32(out + (size_t)i * 8u, off);
+    /* The fault measures offsets from the payload start, not from the packed area. */
+    np_put32(out + (size_t)i * 8u,
+             off + (np_fault(F_BATCH_OFFSETS_FROM_PAYLOAD_START) ? (uint32_t)area : 0u));
     np_put32(out + (size_t)i * 8u + 4u, item_len);
     fill(out + area + off, message_id, i, item_len);
   }

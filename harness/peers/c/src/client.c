@@ -181,7 +181,8 @@ static int handshake(client* c, np_err* e) {
   if (np_fault(F_CLIENT_WAITS_BEFORE_HELLO)) {
     int timed_out = 0;
     np_err ignored;
-    np_pipe_read_for(&c->pipe, &b, 1000, &timed_out, &ignored);
+    /* It waits for a server greeting that never comes, then speaks. */
+    np_pipe_read_for(&c->pipe, &b, 10000, &timed_out, &ignored);
   }
   np_header_init(&h, NP_KIND_CONTROL, NP_CODE_HELLO, NP_HELLO_LEN, 0);
   np_header_encode(&h, m);

@@ -4,7 +4,6 @@
 
 #define NP_FAULTS(X)                                                          \
   X(FNV_WRONG_BASIS, fnv_wrong_basis)                                         \
-  X(HEX_UPPERCASE, hex_uppercase)                                             \
   X(HEX_UNPADDED, hex_unpadded)                                               \
   X(SERVICE_SANITIZED, service_sanitized)                                     \
   X(RUN_DIR_NORMALIZED, run_dir_normalized)                                   \
@@ -36,7 +35,7 @@
   X(CLIENT_IGNORES_REJECTION, client_ignores_rejection)                       \
   X(CLIENT_SENDS_OVER_AGREED_LIMIT, client_sends_over_agreed_limit)           \
   X(CLIENT_ACCEPTS_UNKNOWN_ID, client_accepts_unknown_id)                     \
-  X(BATCH_ITEMS_UNALIGNED, batch_items_unaligned)                             \
+  X(BATCH_OFFSETS_FROM_PAYLOAD_START, batch_offsets_from_payload_start)       \
   X(BROKEN_PIPE_IS_PROTOCOL_ERROR, broken_pipe_is_protocol_error)             \
   X(ONE_CLIENT_AT_A_TIME, one_client_at_a_time)                               \
   X(NO_NEW_INSTANCE_UNTIL_SESSION_ENDS, no_new_instance_until_session_ends)

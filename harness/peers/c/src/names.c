@@ -48,7 +48,6 @@ const char* np_pipe_name(const char* run_dir, const char* service, char* out, si
   }
   unsigned long long h = np_fnv1a64(run_dir, n);
   const char* fmt = "\\\\.\\pipe\\netipc-%016llx-%s";
-  if (np_fault(F_HEX_UPPERCASE)) fmt = "\\\\.\\pipe\\netipc-%016llX-%s";
   if (np_fault(F_HEX_UNPADDED)) fmt = "\\\\.\\pipe\\netipc-%llx-%s";
   int len = snprintf(out, out_len, fmt, h, service);
   if (len < 0 || (size_t)len >= out_len || len > NP_PIPE_NAME_MAX) return "pipe_name_too_long";
