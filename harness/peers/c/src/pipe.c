@@ -139,6 +139,8 @@ int np_pipe_read_for(np_pipe* p, np_buf* b, DWORD wait_ms, int* timed_out, np_er
     DWORD n = 0, err = 0;
     if (b->len == b->cap && !np_buf_reserve(b, b->cap * 2))
       return np_win32(e, ERROR_OUTOFMEMORY, "ReadFile");
+    /* A byte-mode reader that does other work between reads sees queued messages merge. */
+    if (np_fault(F_READ_MODE_BYTE)) Sleep(20);
     BOOL r = ReadFile(p->h, b->data + b->len, (DWORD)(b->cap - b->len), NULL, &ov);
     err = r ? 0 : GetLastError();
     if (complete(p->h, &ov, r, wait_ms, &n, &err, timed_out)) {
