@@ -139,7 +139,10 @@ start_wine_prefix() {
     die "wineboot failed for $NETIPC_WINE_DIR/template"
   WINEPREFIX=$NETIPC_WINE_DIR/template timeout 60 wineserver -w
   export NETIPC_WINE_PREFIX_CACHE=$NETIPC_WINE_DIR/template
-  cp -a "$NETIPC_WINE_DIR/template" "$NETIPC_WINE_DIR/prefix"
+  # Hard links for the DLLs Wine only reads; real copies of the registry files.
+  cp -al "$NETIPC_WINE_DIR/template" "$NETIPC_WINE_DIR/prefix"
+  local reg
+  for reg in "$NETIPC_WINE_DIR"/prefix/*.reg; do cp --remove-destination "$reg" "$reg.copy" && mv "$reg.copy" "$reg"; done
   export WINEPREFIX=$NETIPC_WINE_DIR/prefix
   # One persistent wineserver for the run: cold starts cost ~0.4 s each.
   wineserver -p

@@ -142,12 +142,13 @@ def cmd_faults(args: argparse.Namespace) -> int:
     except faults.FaultCatalogueError as exc:
         raise UsageError(str(exc)) from None
     chosen = [f for f in catalogue if not args.only or f.name in args.only]
-    kills = []
-    for fault in chosen:
-        kill = faults.run_fault(args.peer, fault)
+
+    def report(kill) -> None:
         mark = "killed" if kill.killed else "SURVIVED"
-        print(f"{mark:<9} {fault.name:<38} {fault.clause:<6} {kill.verdicts or kill.error[-200:]}")
-        kills.append(kill)
+        found = kill.verdicts or kill.error[-300:]
+        print(f"{mark:<9} {kill.fault.name:<38} {kill.fault.clause:<6} {found}", flush=True)
+
+    kills = faults.run_all(args.peer, chosen, args.parallel, on_done=report)
     table = faults.render_markdown(kills)
     if args.markdown:
         args.markdown.write_text(table)
@@ -208,6 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--catalogue", type=Path, default=REPO / "harness/peers/c/faults.toml", help="faults"
     )
     zoo.add_argument("--only", nargs="*", help="these faults only")
+    zoo.add_argument("--parallel", type=int, default=6, help="faults run at once (default 6)")
     zoo.add_argument("--markdown", type=Path, help="write the table here (docs/faults.md)")
     zoo.set_defaults(func=cmd_faults)
 

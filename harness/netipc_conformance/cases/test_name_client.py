@@ -6,7 +6,12 @@ from netipc_conformance.suite import drive
 from netipc_conformance.suite.outcomes import expect, expect_equal
 from netipc_conformance.suite.registry import case
 
-from .test_name_server import INVALID_SERVICES, run_dir_variants, sanitized_twins
+from .test_name_server import (
+    INVALID_SERVICES,
+    posix_looking_run_dir,
+    run_dir_variants,
+    sanitized_twins,
+)
 
 
 @case(
@@ -78,3 +83,16 @@ def test_client_refuses_invalid_service_names(ctx):
                 "the client connected to a repaired name",
             )
             ctx.agent.close_handle(listener)
+
+
+@case(
+    "NAME-C-04",
+    clauses=["NP-2"],
+    statement="A run_dir that looks like a POSIX path reaches the client unconverted "
+    "(no MSYS path rewriting) and is hashed as given.",
+)
+def test_client_gets_a_posix_looking_run_dir_unconverted(ctx):
+    run_dir = posix_looking_run_dir(ctx.run_dir)
+    listener = drive.listen(ctx.agent, ctx.core.pipe_name(run_dir, ctx.service))
+    ctx.start_client(run_dir=run_dir)
+    drive.accept(ctx.agent, listener, clause="NP-2")

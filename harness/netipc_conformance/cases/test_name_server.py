@@ -137,3 +137,28 @@ def test_invalid_service_names_are_refused(ctx):
             )
         for twin in sanitized_twins(ctx.core, ctx.run_dir, service):
             expect(not ctx.agent.exists(twin), "NP-4", f"pipe for a {what} service", "none", twin)
+
+
+# What MSYS would turn into "C:/netipc/..." if the launcher let it convert
+# arguments; the contract hashes run_dir exactly as given.
+def posix_looking_run_dir(base: str) -> str:
+    return "/c/netipc/" + base.replace("\\", "/").replace(":", "").strip("/")
+
+
+@case(
+    "NAME-S-05",
+    clauses=["NP-2"],
+    statement="A run_dir that looks like a POSIX path reaches the peer unconverted "
+    "(no MSYS path rewriting) and is hashed as given.",
+)
+def test_posix_looking_run_dir_is_not_converted(ctx):
+    run_dir = posix_looking_run_dir(ctx.run_dir)
+    ctx.start_server(run_dir=run_dir)
+    name = ctx.core.pipe_name(run_dir, ctx.service)
+    expect(
+        ctx.agent.exists(name),
+        "NP-2",
+        f"pipe name for run_dir {run_dir}",
+        name,
+        "no such pipe (was run_dir converted on the way to the peer?)",
+    )

@@ -8,6 +8,7 @@ UNSUPPORTED for them.
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass, replace
 
 from netipc_conformance import reference
@@ -95,7 +96,11 @@ def start(wine, manifest: Manifest, role: str, args: list[str], label: str) -> P
     else:
         core = reference.load()
         wrapper = [] if manifest.launcher == "native" else list(manifest.launcher)
-        process = core.Process([*wrapper, str(manifest.program), *args], env=None)
+        # An MSYS shell rewrites arguments that look like POSIX paths when it
+        # starts a native program: run_dir would change, and with it the pipe
+        # name. The manifest's own env may still override this.
+        env = {**os.environ, "MSYS2_ARG_CONV_EXCL": "*", **env}
+        process = core.Process([*wrapper, str(manifest.program), *args], env=env)
         wine.adopt(process)
     return PeerProcess(process, label)
 
