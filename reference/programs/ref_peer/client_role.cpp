@@ -99,13 +99,16 @@ exit_code run_client(const peer_args& args, event_log& log) {
   close.update(failure_json(run.end));
   log.emit(close);
   double rate = run.seconds > 0 ? static_cast<double>(run.echoes_ok) / run.seconds : 0.0;
-  log.emit({{"event", "stats"},
-            {"role", "client"},
-            {"messages", args.messages},
-            {"echoes_ok", run.echoes_ok},
-            {"echoes_bad", run.echoes_bad},
-            {"seconds", run.seconds},
-            {"round_trips_per_second", rate}});
+  json stats = {{"event", "stats"},
+                {"role", "client"},
+                {"messages", args.messages},
+                {"echoes_ok", run.echoes_ok},
+                {"echoes_bad", run.echoes_bad},
+                {"seconds", run.seconds},
+                {"round_trips_per_second", rate},
+                {"cpu_seconds", process_cpu_seconds()}};
+  stats.update(latency_percentiles(run.latencies_us));
+  log.emit(stats);
   exit_code code = code_for(run);
   if (args.minimal) log.line(code == exit_ok ? "PASS" : "FAIL " + run.end.detail);
   return code;

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <io.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 
@@ -56,6 +57,29 @@ json ack_json(const hello_ack& ack) {
 json shm_names_json(const shm_object_names& names) {
   return {
       {"mapping", names.mapping}, {"req_event", names.req_event}, {"resp_event", names.resp_event}};
+}
+
+json latency_percentiles(std::vector<double> latencies_us) {
+  json out = json::object();
+  if (latencies_us.empty()) return out;
+  std::sort(latencies_us.begin(), latencies_us.end());
+  auto at = [&](double q) {
+    auto index = static_cast<std::size_t>(q * static_cast<double>(latencies_us.size() - 1) + 0.5);
+    return latencies_us[index];
+  };
+  out["latency_p50_us"] = at(0.50);
+  out["latency_p95_us"] = at(0.95);
+  out["latency_p99_us"] = at(0.99);
+  return out;
+}
+
+double process_cpu_seconds() {
+  FILETIME created, exited, kernel, user;
+  if (!::GetProcessTimes(::GetCurrentProcess(), &created, &exited, &kernel, &user)) return 0;
+  auto ticks = [](FILETIME t) {
+    return (static_cast<unsigned long long>(t.dwHighDateTime) << 32) | t.dwLowDateTime;
+  };
+  return static_cast<double>(ticks(kernel) + ticks(user)) / 1e7;
 }
 
 json failure_json(const win32::failure& f) {

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string_view>
+#include <vector>
 
 #include "netipc/names.hpp"
 #include "netipc/win32/failure.hpp"
@@ -30,6 +31,10 @@ class event_log {
 json hello_json(const hello& h);
 json ack_json(const hello_ack& ack);
 json shm_names_json(const shm_object_names& names);
+// latency_p50_us, latency_p95_us, latency_p99_us (nothing when empty).
+json latency_percentiles(std::vector<double> latencies_us);
+// User plus kernel time of this process so far (GetProcessTimes).
+double process_cpu_seconds();
 // reason, rule, clause, win32_code, win32_name, detail (fields that apply).
 json failure_json(const win32::failure& f);
 

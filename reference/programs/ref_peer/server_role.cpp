@@ -119,7 +119,8 @@ exit_code run_server(const peer_args& args, event_log& log) {
   json stats = {{"event", "stats"},
                 {"role", "server"},
                 {"sessions", run.sessions.size()},
-                {"clean_sessions", clean}};
+                {"clean_sessions", clean},
+                {"cpu_seconds", process_cpu_seconds()}};
   if (run.accept_failure && !stopping) stats["accept_failure"] = failure_json(*run.accept_failure);
   log.emit(stats);
   return code_for(run, stopping);

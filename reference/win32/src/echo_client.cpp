@@ -4,6 +4,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -56,6 +57,7 @@ class window {
     changed_.wait(lock, [&] { return stopped_ || in_flight_.size() < depth_; });
     if (stopped_) return false;
     in_flight_.insert(message_id);
+    sent_at_[message_id] = clock::now();
     return true;
   }
 
@@ -63,9 +65,20 @@ class window {
   status answer(std::uint64_t message_id) {
     std::lock_guard lock(mutex_);
     status known = check_response_id(in_flight_, message_id);
-    if (known) in_flight_.erase(message_id);
+    if (known) {
+      in_flight_.erase(message_id);
+      auto sent = sent_at_.extract(message_id);
+      latencies_.push_back(
+          std::chrono::duration<double, std::micro>(clock::now() - sent.mapped()).count());
+    }
     changed_.notify_all();
     return known;
+  }
+
+  // Request to answer, in microseconds, in answer order.
+  std::vector<double> latencies() {
+    std::lock_guard lock(mutex_);
+    return latencies_;
   }
 
   // The first failure wins; later ones are its consequences.
@@ -88,6 +101,8 @@ class window {
   std::mutex mutex_;
   std::condition_variable changed_;
   std::unordered_set<std::uint64_t> in_flight_;
+  std::unordered_map<std::uint64_t, clock::time_point> sent_at_;
+  std::vector<double> latencies_;
   std::uint32_t depth_;
   bool stopped_ = false;
   std::optional<failure> failure_;
@@ -115,16 +130,18 @@ void exchange_in_turn(pipe_session& session, const echo_plan& plan, client_run& 
                       client_observer& observer) {
   window w(1);
   for (std::uint64_t id = 1; id <= plan.messages; ++id) {
+    bytes request = make_request(plan, id);  // built before the clock starts
     w.take(id);
-    if (done sent = session.send_message(make_request(plan, id)); !sent) {
+    if (done sent = session.send_message(request); !sent) {
       run.end = sent.fail();
       return;
     }
     if (auto failed = receive_one(session, plan, w, run, observer)) {
       run.end = *failed;
-      return;
+      break;
     }
   }
+  run.latencies_us = w.latencies();
 }
 
 // A writer thread keeps up to plan.pipeline requests in flight while this
@@ -135,8 +152,9 @@ void exchange_pipelined(pipe_session& session, const echo_plan& plan, client_run
   window w(plan.pipeline);
   std::thread writer([&] {
     for (std::uint64_t id = 1; id <= plan.messages; ++id) {
+      bytes request = make_request(plan, id);  // built before the clock starts
       if (!w.take(id)) return;
-      if (done sent = session.send_message(make_request(plan, id)); !sent) {
+      if (done sent = session.send_message(request); !sent) {
         w.stop(sent.fail());
         session.cancel_io();  // the reader is waiting for answers that will not come
         return;
@@ -152,6 +170,7 @@ void exchange_pipelined(pipe_session& session, const echo_plan& plan, client_run
   w.stop(std::nullopt);
   writer.join();
   if (auto failed = w.first_failure()) run.end = *failed;
+  run.latencies_us = w.latencies();
 }
 
 // Whether the plan's requests fit the agreed request limits.

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "netipc/win32/failure.hpp"
 #include "netipc/win32/handshake.hpp"
@@ -53,8 +54,9 @@ struct client_run {
   failure end;  // closed when every echo arrived; otherwise why it stopped
   std::optional<client_handshake> handshake;
   std::uint64_t echoes_ok = 0;
-  std::uint64_t echoes_bad = 0;  // answered, but not with the request's echo
-  double seconds = 0;            // from the accepted handshake to the last echo
+  std::uint64_t echoes_bad = 0;      // answered, but not with the request's echo
+  double seconds = 0;                // from the accepted handshake to the last echo
+  std::vector<double> latencies_us;  // per answered request: sent to answered
   bool ok() const { return end.reason == close_reason::closed && echoes_bad == 0; }
 };
 
