@@ -157,6 +157,39 @@ def cmd_faults(args: argparse.Namespace) -> int:
     return EXIT_OK if killed == len(kills) else EXIT_FAILED
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from netipc_conformance import bench
+    from netipc_conformance.manifest import ManifestError, check_program_exists, load
+    from netipc_conformance.wine import WineRuntime
+
+    paths = args.peer or sorted(p for p in (REPO / "harness" / "peers").glob("*/full.toml"))
+    try:
+        peers = [load(p) for p in paths]
+        for peer in peers:
+            check_program_exists(peer)
+    except ManifestError as exc:
+        raise UsageError(str(exc)) from None
+    workloads = bench.WORKLOADS
+    if args.quick:
+        workloads = tuple(replace(w, messages=max(5, w.messages // 10)) for w in workloads)
+
+    def progress(sample, work, server, client, figures) -> None:
+        last = f"{figures.rates[-1]:.0f} rt/s" if figures.rates else figures.errors[-1][:120]
+        print(
+            f"[{sample + 1}/{args.samples}] {work.name:<20} {server} x {client}: {last}", flush=True
+        )
+
+    with WineRuntime() as wine:
+        results = bench.run(wine, peers, workloads, args.samples, progress)
+    rows = bench.as_rows(results)
+    print(bench.render_table(rows))
+    bench.write(rows, args.report_dir)
+    print(f"bench.json and bench.html in {args.report_dir}")
+    return EXIT_OK if not any(r["errors"] for r in rows) else EXIT_FAILED
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="netipc-conformance",
@@ -200,6 +233,18 @@ def build_parser() -> argparse.ArgumentParser:
     cases.add_argument("--coverage", action="store_true", help="clause x role coverage")
     cases.add_argument("--markdown", action="store_true", help="as Markdown (docs/cases.md)")
     cases.set_defaults(func=cmd_cases)
+
+    bench = sub.add_parser("bench", help="speed of every pair, as a ratio to a raw pipe")
+    bench.add_argument(
+        "--peer",
+        action="append",
+        type=Path,
+        help="a full-tier manifest (repeatable; default: every bundled full.toml)",
+    )
+    bench.add_argument("--samples", type=int, default=3, help="samples per figure (median)")
+    bench.add_argument("--quick", action="store_true", help="a tenth of the messages")
+    bench.add_argument("--report-dir", type=Path, default=Path("reports"))
+    bench.set_defaults(func=cmd_bench)
 
     zoo = sub.add_parser("faults", help="the kill matrix: run each planted fault's cases")
     zoo.add_argument(
