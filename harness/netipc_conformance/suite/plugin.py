@@ -354,13 +354,22 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     report = state["report"]
     tr = terminalreporter
     tr.section("netipc conformance")
-    by_family: dict[str, dict[str, int]] = {}
+    by_family: dict[str, dict[str, float]] = {}
     for r in report["results"]:
-        row = by_family.setdefault(f"{r['family']}-{r['role']}", dict.fromkeys(ALL_VERDICTS, 0))
+        key = f"{r['family']}-{r['role']}"
+        row = by_family.setdefault(key, {**dict.fromkeys(ALL_VERDICTS, 0), "time": 0.0})
         row[r["verdict"]] += 1
-    tr.write_line(f"{'family-role':<14}" + "".join(f"{v:>12}" for v in ALL_VERDICTS))
+        row["time"] += r["duration_s"]
+    # Case time is summed over parallel workers, so it can exceed the wall time.
+    tr.write_line(
+        f"{'family-role':<14}" + "".join(f"{v:>12}" for v in ALL_VERDICTS) + f"{'case time':>11}"
+    )
     for family, row in sorted(by_family.items()):
-        tr.write_line(f"{family:<14}" + "".join(f"{row[v]:>12}" for v in ALL_VERDICTS))
+        tr.write_line(
+            f"{family:<14}"
+            + "".join(f"{row[v]:>12}" for v in ALL_VERDICTS)
+            + f"{row['time']:>10.1f}s"
+        )
     for r in report["results"]:
         if r["verdict"] in (FAIL, "XPASS", NON_STRICT):
             tr.write_line(f"{r['verdict']:<10} {r['case']} [{r['peer']}] {r['message']}")
