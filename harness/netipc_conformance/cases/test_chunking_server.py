@@ -17,21 +17,13 @@ def chunked_session(ctx, packet_size: int = PACKET, service: str | None = None, 
     return session
 
 
-def response_limits(ctx, ack):
-    return ctx.core.Limits(
-        max_payload_bytes=ack.agreed_max_response_payload_bytes,
-        max_batch_items=ack.agreed_max_response_batch_items,
-        agreed_packet_size=ack.agreed_packet_size,
-    )
-
-
 def echo_round_trip(ctx, session, payload: bytes, message_id: int):
     """Sends one request chunked by the reference; returns the response and its packets."""
     ack = session.ack
     drive.send(
         ctx.agent, session.handle, drive.request(payload, message_id), ack.agreed_packet_size
     )
-    response, packets = drive.receive_packets(ctx.agent, session.handle, response_limits(ctx, ack))
+    response, packets = drive.receive_packets(ctx.agent, session.handle, drive.response_limits(ack))
     expect_equal("WE-9", "response message_id", message_id, response.header.message_id)
     expect_equal("NP-14", f"echo of {len(payload)} bytes", payload, bytes(response.payload))
     return response, packets
@@ -117,11 +109,7 @@ def test_broken_sequences_end_the_session(ctx):
             ),
         )
         ack = session.ack
-        agreed = ctx.core.Limits(
-            max_payload_bytes=ack.agreed_max_request_payload_bytes,
-            max_batch_items=ack.agreed_max_request_batch_items,
-            agreed_packet_size=ack.agreed_packet_size,
-        )
+        agreed = drive.request_limits(ack)
         packets = broken.packets_of(vector)
         echoes, rule, _ = broken.judge(ctx.core, packets, agreed)
         if rule is None:
@@ -137,7 +125,7 @@ def test_broken_sequences_end_the_session(ctx):
 def expect_session_ends(ctx, session, echoes: int, what: str) -> None:
     """The echoes of whole messages before the break, then the pipe closes."""
     for _ in range(echoes):
-        drive.receive(ctx.agent, session.handle, response_limits(ctx, session.ack))
+        drive.receive(ctx.agent, session.handle, drive.response_limits(session.ack))
     reply = ctx.agent.read(session.handle, deadline_ms=5000)
     if reply.ok:
         header = ctx.core.decode_outer_header(reply.data)

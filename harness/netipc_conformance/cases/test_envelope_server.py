@@ -101,11 +101,6 @@ def test_request_at_the_payload_limit_is_echoed(ctx):
     drive.send(
         ctx.agent, session.handle, drive.request(drive.pattern(size), 5), ack.agreed_packet_size
     )
-    limits = ctx.core.Limits(
-        max_payload_bytes=ack.agreed_max_response_payload_bytes,
-        max_batch_items=ack.agreed_max_response_batch_items,
-        agreed_packet_size=ack.agreed_packet_size,
-    )
-    response = drive.receive(ctx.agent, session.handle, limits)
+    response = drive.receive(ctx.agent, session.handle, drive.response_limits(ack))
     expect_equal("WE-9", "response message_id", 5, response.header.message_id)
     expect_equal("WE-1", f"echo of {size} bytes", drive.pattern(size), bytes(response.payload))

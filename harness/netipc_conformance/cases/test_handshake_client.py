@@ -77,14 +77,8 @@ def test_each_rejection_ends_the_client(ctx):
 )
 def test_malformed_ack_ends_the_client(ctx):
     conv = client_side.start(ctx)
-    decision = ctx.core.decide_handshake(
-        ctx.server_config(), conv.hello, ctx.core.SessionCounter(1)
-    )
-    good = ctx.core.hello_ack_message(decision.ack, "OK")
-    ctx.agent.write(conv.handle, b"XXXX" + good[4:])
-    client_side.expect_nothing_sent(ctx, conv, "WE-6", "a malformed ACK")
-    ctx.agent.close_handle(conv.handle)
-    client_side.expect_failed(ctx, conv, "WE-6", EXIT_PROTOCOL, "protocol")
+    good = ctx.core.hello_ack_message(client_side.reference_ack(ctx, conv), "OK")
+    client_side.expect_refused(ctx, conv, b"XXXX" + good[4:], "WE-6", "an ACK with a bad magic")
 
 
 @case(
@@ -94,17 +88,12 @@ def test_malformed_ack_ends_the_client(ctx):
 )
 def test_ack_with_unoffered_profile_ends_the_client(ctx):
     conv = client_side.start(ctx)
-    decision = ctx.core.decide_handshake(
-        ctx.server_config(), conv.hello, ctx.core.SessionCounter(1)
-    )
-    ack = decision.ack
+    ack = client_side.reference_ack(ctx, conv)
     unoffered = 0x40000000
     ack.selected_profile = unoffered
     ack.intersection_profiles |= unoffered
-    ctx.agent.write(conv.handle, ctx.core.hello_ack_message(ack, "OK"))
-    client_side.expect_nothing_sent(ctx, conv, "NP-9", "an ACK selecting an unoffered profile")
-    ctx.agent.close_handle(conv.handle)
-    client_side.expect_failed(ctx, conv, "NP-9", EXIT_PROTOCOL, "protocol")
+    answer = ctx.core.hello_ack_message(ack, "OK")
+    client_side.expect_refused(ctx, conv, answer, "NP-9", "an ACK selecting an unoffered profile")
 
 
 @case(
@@ -127,10 +116,7 @@ def test_server_closing_before_ack_ends_the_client(ctx):
 def test_client_respects_a_lowered_payload_limit(ctx):
     ctx.require("full")
     conv = client_side.start(ctx, payload_size=96)
-    decision = ctx.core.decide_handshake(
-        ctx.server_config(), conv.hello, ctx.core.SessionCounter(1)
-    )
-    ack = decision.ack
+    ack = client_side.reference_ack(ctx, conv)
     ack.agreed_max_request_payload_bytes = 64
     ctx.agent.write(conv.handle, ctx.core.hello_ack_message(ack, "OK"))
     reply = ctx.agent.read(conv.handle, deadline_ms=client_side.QUIET_MS)

@@ -9,14 +9,6 @@ from netipc_conformance.suite.registry import case
 DEPTH = 16
 
 
-def response_limits(ctx, ack):
-    return ctx.core.Limits(
-        max_payload_bytes=ack.agreed_max_response_payload_bytes,
-        max_batch_items=ack.agreed_max_response_batch_items,
-        agreed_packet_size=ack.agreed_packet_size,
-    )
-
-
 @case(
     "MSG-S-01",
     clauses=["WE-9", "NP-10"],
@@ -35,7 +27,7 @@ def test_pipelined_requests_are_answered_by_id(ctx):
     ctx.agent.write_many(session.handle, packets)
     answered = {}
     for _ in sent:
-        response = drive.receive(ctx.agent, session.handle, response_limits(ctx, ack))
+        response = drive.receive(ctx.agent, session.handle, drive.response_limits(ack))
         answered[response.header.message_id] = bytes(response.payload)
     expect_equal("WE-9", "answered message ids", sorted(sent), sorted(answered))
     for message_id, payload in sent.items():
@@ -73,7 +65,7 @@ def test_batch_is_echoed_item_for_item(ctx):
         ctx.core.encode_outer_header(header) + payload,
         ack.agreed_packet_size,
     )
-    response = drive.receive(ctx.agent, session.handle, response_limits(ctx, ack))
+    response = drive.receive(ctx.agent, session.handle, drive.response_limits(ack))
     expect_equal("WE-2", "response item_count", 3, response.header.item_count)
     expect_equal("WE-2", "response flags", ctx.core.FLAG_BATCH, response.header.flags)
     got = ctx.core.extract_batch(bytes(response.payload), response.header.item_count)

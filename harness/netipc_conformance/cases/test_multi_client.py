@@ -15,14 +15,6 @@ CLIENTS = 32
 PIPE_TYPE_MESSAGE = 0x4
 
 
-def response_limits(ctx, ack):
-    return ctx.core.Limits(
-        max_payload_bytes=ack.agreed_max_response_payload_bytes,
-        max_batch_items=ack.agreed_max_response_batch_items,
-        agreed_packet_size=ack.agreed_packet_size,
-    )
-
-
 def echo_once(ctx, session, message_id: int) -> None:
     payload = drive.pattern(48)
     drive.send(
@@ -31,7 +23,7 @@ def echo_once(ctx, session, message_id: int) -> None:
         drive.request(payload, message_id),
         session.ack.agreed_packet_size,
     )
-    response = drive.receive(ctx.agent, session.handle, response_limits(ctx, session.ack))
+    response = drive.receive(ctx.agent, session.handle, drive.response_limits(session.ack))
     expect_equal(
         "NP-18", f"echo in session {session.ack.session_id}", payload, bytes(response.payload)
     )

@@ -107,6 +107,15 @@ def sanitized_twins(core, run_dir: str, service: str) -> list[str]:
     return [n for n in names if len(n) <= 256]  # Windows refuses longer pipe names
 
 
+def expect_refused_at_start(ctx, ending, what: str) -> None:
+    """NP-4: the peer exits by itself, at once, with a failure (full tier: exit 2)."""
+    expect(ending.status is not None, "NP-4", what, "exits", ending.describe())
+    if ctx.full:
+        expect_equal("NP-4", f"{what}: exit code", 2, ending.code, ending.describe())
+    else:
+        expect(ending.status != 0, "NP-4", f"{what}: exit status", "non-zero", ending.status)
+
+
 @case(
     "NAME-S-04",
     clauses=["NP-4"],
@@ -115,26 +124,7 @@ def sanitized_twins(core, run_dir: str, service: str) -> list[str]:
 def test_invalid_service_names_are_refused(ctx):
     for what, service in INVALID_SERVICES.items():
         server = ctx.start_server(service=service, wait_ready=False)
-        ending = ctx.finish(server)
-        expect(
-            ending.status is not None,
-            "NP-4",
-            f"server given a {what} service",
-            "exits",
-            ending.describe(),
-        )
-        if ctx.full:
-            expect_equal(
-                "NP-4", f"exit code for a {what} service", 2, ending.code, ending.describe()
-            )
-        else:
-            expect(
-                ending.status != 0,
-                "NP-4",
-                f"exit status for a {what} service",
-                "non-zero",
-                ending.status,
-            )
+        expect_refused_at_start(ctx, ctx.finish(server), f"server given a {what} service")
         for twin in sanitized_twins(ctx.core, ctx.run_dir, service):
             expect(not ctx.agent.exists(twin), "NP-4", f"pipe for a {what} service", "none", twin)
 

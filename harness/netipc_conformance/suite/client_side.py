@@ -47,14 +47,6 @@ def accept_with(ctx, conv: Conversation, **config_overrides):
     return ack
 
 
-def limits_for_requests(ctx, ack):
-    return ctx.core.Limits(
-        max_payload_bytes=ack.agreed_max_request_payload_bytes,
-        max_batch_items=ack.agreed_max_request_batch_items,
-        agreed_packet_size=ack.agreed_packet_size,
-    )
-
-
 def echo_of(ctx, message) -> bytes:
     """The RESPONSE a correct server sends for a request."""
     header = message.header
@@ -70,7 +62,7 @@ def echo_of(ctx, message) -> bytes:
 
 
 def receive_request(ctx, conv: Conversation, ack) -> tuple[object, list[bytes]]:
-    return drive.receive_packets(conv.agent, conv.handle, limits_for_requests(ctx, ack))
+    return drive.receive_packets(conv.agent, conv.handle, drive.request_limits(ack))
 
 
 def serve_echoes(ctx, conv: Conversation, ack, count: int) -> list[tuple[object, list[bytes]]]:
@@ -121,3 +113,19 @@ def expect_failed(
         lines = [e.get("text", "").strip() for e in ending.events]
         expect("PASS" not in lines, clause, f"{what}: output", "no PASS", lines[-3:])
         expect(ending.status != 0, clause, f"{what}: exit status", "non-zero", ending.status)
+
+
+def reference_ack(ctx, conv: Conversation):
+    """The ACK the reference decision gives this client's HELLO (cases then spoil it)."""
+    return ctx.core.decide_handshake(
+        ctx.server_config(), conv.hello, ctx.core.SessionCounter(1)
+    ).ack
+
+
+def expect_refused(ctx, conv: Conversation, answer: bytes, clause: str, what: str) -> None:
+    """Sends a bad answer to the HELLO: the client must send nothing and end as a protocol
+    violation (exit 5)."""
+    ctx.agent.write(conv.handle, answer)
+    expect_nothing_sent(ctx, conv, clause, what)
+    ctx.agent.close_handle(conv.handle)
+    expect_failed(ctx, conv, clause, 5, "protocol", what=what)

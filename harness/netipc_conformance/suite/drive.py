@@ -121,6 +121,26 @@ def receive(agent, handle: int, limits, clause: str = "NP-14", deadline_ms: int 
     return receive_packets(agent, handle, limits, clause, deadline_ms)[0]
 
 
+def response_limits(ack):
+    """What a client may receive in the session this ACK agreed."""
+    core = reference.load()
+    return core.Limits(
+        max_payload_bytes=ack.agreed_max_response_payload_bytes,
+        max_batch_items=ack.agreed_max_response_batch_items,
+        agreed_packet_size=ack.agreed_packet_size,
+    )
+
+
+def request_limits(ack):
+    """What a server may receive in the session this ACK agreed."""
+    core = reference.load()
+    return core.Limits(
+        max_payload_bytes=ack.agreed_max_request_payload_bytes,
+        max_batch_items=ack.agreed_max_request_batch_items,
+        agreed_packet_size=ack.agreed_packet_size,
+    )
+
+
 def pattern(n: int) -> bytes:
     return bytes(i % 251 for i in range(n))
 
