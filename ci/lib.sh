@@ -146,6 +146,11 @@ start_wine_prefix() {
   export WINEPREFIX=$NETIPC_WINE_DIR/prefix
   # One persistent wineserver for the run: cold starts cost ~0.4 s each.
   wineserver -p
+  # The first program of a prefix starts Wine's services (services.exe,
+  # winedevice.exe...), which keep its stdout and stderr open for the whole
+  # run: let that be this one, writing to /dev/null, and not a test whose
+  # output a reader waits to see closed.
+  wine cmd.exe /c exit </dev/null >/dev/null 2>&1
 }
 
 stop_wine_prefix() {
@@ -161,8 +166,9 @@ stop_wine_prefix() {
 check_no_leftovers() {
   local tmp=${TMPDIR:-/tmp} pid left=()
   for pid in $(ls /proc | grep -E '^[0-9]+$'); do
-    if tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -q "^WINEPREFIX=$tmp/netipc-wine-"; then
-      left+=("$pid:$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)")
+    # A process may end between ls and the read: its redirect fails quietly.
+    if { tr '\0' '\n' <"/proc/$pid/environ"; } 2>/dev/null | grep -q "^WINEPREFIX=$tmp/netipc-wine-"; then
+      left+=("$pid:$({ tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null)")
     fi
   done
   if [ ${#left[@]} -gt 0 ]; then

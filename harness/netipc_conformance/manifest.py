@@ -107,7 +107,7 @@ def _expand_static(path: Path, key: str, text: str) -> str:
     values = {
         "repo": str(REPO),
         "win64_build": str(_win64_build()),
-        "manifest_dir": str(path.parent),
+        "manifest_dir": str(path.resolve().parent),
     }
     for name in _PLACEHOLDER.findall(text):
         if name not in values and name not in CASE_PLACEHOLDERS:
@@ -171,5 +171,5 @@ def check_program_exists(manifest: Manifest) -> None:
     if not manifest.program.is_file():
         raise ManifestError(
             f"{manifest.path}: key program: {manifest.program} does not exist "
-            "(build it first: ./ci/test builds the bundled peers)"
+            "(build your peer first; ./ci/run-suite builds the reference and the bundled peers)"
         )

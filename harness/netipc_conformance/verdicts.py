@@ -117,8 +117,14 @@ def _apply(result: Result, entry: Expected, problems: list[str]) -> Result:
     return replace(listed, verdict=XFAIL)
 
 
-def evaluate(results: list[Result], expected: list[Expected]) -> Gate:
-    """Apply the list and collect every reason the gate fails."""
+def evaluate(
+    results: list[Result], expected: list[Expected], selected: set[str] | None = None
+) -> Gate:
+    """Apply the list and collect every reason the gate fails.
+
+    selected: the case ids this run chose (--cases); an entry for cases outside
+    them is not stale, only not exercised. None: every case was chosen.
+    """
     problems: list[str] = []
     used: set[int] = set()
     final = []
@@ -135,7 +141,8 @@ def evaluate(results: list[Result], expected: list[Expected]) -> Gate:
             used.add(index)
         final.append(_apply(result, expected[index], problems))
     for i, entry in enumerate(expected):
-        if i not in used:
+        in_run = selected is None or any(fnmatch.fnmatchcase(c, entry.case) for c in selected)
+        if i not in used and in_run:
             who = f" for peer {entry.peer}" if entry.peer else ""
             problems.append(
                 f"expected failure {entry.case!r}{who} matched no case that ran: stale entry"
@@ -151,6 +158,9 @@ def _toml_string(text: str) -> str:
 def render_expected(results: list[Result], previous: list[Expected]) -> str:
     """The list rewritten from current results: every FAIL/XFAIL, reasons kept."""
     lines = ["# Expected failures: rewritten by `netipc-conformance run --update-xfail`.", ""]
+    ran = {(r.case_id, r.peer) for r in results}
+    # Entries for cases this run did not cover (a --cases subset) stay as they were.
+    kept = [e for e in previous if not any(e.matches(c, p) for c, p in ran)]
     for r in sorted(results, key=lambda r: (r.peer, r.case_id)):
         if r.verdict not in (FAIL, XFAIL):
             continue
@@ -164,4 +174,12 @@ def render_expected(results: list[Result], previous: list[Expected]) -> str:
             f"message = {_toml_string(r.message.splitlines()[0][:80] if r.message else '')}",
             "",
         ]
+    for e in kept:
+        lines += ["[[expected]]", f"case = {_toml_string(e.case)}"]
+        if e.peer:
+            lines.append(f"peer = {_toml_string(e.peer)}")
+        lines.append(f"reason = {_toml_string(e.reason)}")
+        if e.message is not None:
+            lines.append(f"message = {_toml_string(e.message)}")
+        lines.append("")
     return "\n".join(lines)

@@ -112,6 +112,10 @@ class WineRuntime:
             self._run(["wineserver", "-w"], 60, "waiting for wineboot's wineserver")
         # One persistent wineserver for the run: a cold start costs ~0.4 s per launch.
         self._run(["wineserver", "-p"], 30, "starting the wineserver")
+        # The first program of a prefix starts Wine's services, which keep its
+        # stdout open for the whole run: this one, so that no peer's output
+        # stays open after the peer has gone.
+        self._run(["wine", "cmd.exe", "/c", "exit"], BOOT_TIMEOUT, "starting Wine's services")
 
     def _copy_template(self) -> None:
         """Hard links for the ~700 MB of DLLs Wine only reads; real copies of the

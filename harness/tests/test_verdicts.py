@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tomllib
+
 import pytest
 
 from netipc_conformance.verdicts import (
@@ -95,3 +97,20 @@ def test_render_round_trips_and_keeps_reasons(tmp_path):
     entries = load_expected(path)
     assert entries == [Expected("HS-S-01", "kept reason", peer="p", message='WE-7: "q"')]
     assert evaluate(results[:1], entries).passed
+
+
+def test_an_entry_outside_the_chosen_cases_is_not_stale():
+    expected = [Expected("HS-S-01", "why"), Expected("CH-*", "why")]
+    results = [Result("HS-S-01", "p", FAIL, "WE-7: x")]
+    assert evaluate(results, expected, selected={"HS-S-01"}).passed
+    assert not evaluate(results, expected).passed  # all cases ran: CH-* is stale
+
+
+def test_rewriting_from_a_subset_keeps_the_other_entries():
+    previous = [Expected("CH-S-01", "chunks", peer="p", message="NP-14")]
+    text = render_expected([Result("HS-S-01", "p", FAIL, "WE-7: x")], previous)
+    data = tomllib.loads(text)["expected"]
+    assert [(e["case"], e.get("message")) for e in data] == [
+        ("HS-S-01", "WE-7: x"),
+        ("CH-S-01", "NP-14"),
+    ]

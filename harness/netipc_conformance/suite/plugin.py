@@ -117,6 +117,9 @@ def pytest_collection_modifyitems(config, items):
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+    state = config.stash.get(STATE, None)
+    if state is not None and patterns != ["*"]:
+        state["selected"] = {item.function.netipc_case.id for item in keep}
 
 
 SHARED_PREFIX_ENV = "NETIPC_SUITE_WINE_PREFIX"
@@ -304,7 +307,7 @@ def _build_report(config) -> dict:
         Result(r["case"], r["peer"], r["raw_verdict"], r["message"], tuple(r["clauses"]))
         for r in raw
     ]
-    gate = evaluate(results, state["expected"])
+    gate = evaluate(results, state["expected"], state.get("selected"))
     for r, final in zip(raw, gate.results, strict=True):
         r["verdict"], r["xfail_reason"] = final.verdict, final.xfail_reason
     report = {
