@@ -113,3 +113,34 @@ def test_a_bad_manifest_is_a_usage_error_naming_it(tmp_path):
     assert done.returncode == 2
     assert "bad.toml" in done.stdout + done.stderr
     assert "Traceback" not in done.stdout + done.stderr
+
+
+def gate(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    """ci/gate as a user's CI job calls it (set-up already done by this run)."""
+    return subprocess.run(
+        ["bash", str(programs.REPO / "ci" / "gate"), "--report-dir", str(tmp_path / "r"), *args],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+
+def last_line(done: subprocess.CompletedProcess) -> str:
+    lines = (done.stdout + done.stderr).strip().splitlines()
+    return lines[-1] if lines else ""
+
+
+def test_ci_gate_exit_codes_and_last_lines(tmp_path, faulty):
+    clean = gate(tmp_path, "--cases", CASE, str(C_PEER))
+    assert clean.returncode == 0, clean.stdout[-2000:] + clean.stderr[-2000:]
+    assert "gate exit status 0" in last_line(clean)
+
+    fault = gate(tmp_path, "--cases", CASE, str(faulty))
+    assert fault.returncode == 1
+    assert "gate exit status 1" in last_line(fault)
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "x"\n')
+    refused = gate(tmp_path, str(bad))
+    assert refused.returncode == 2
+    assert "bad.toml" in refused.stdout + refused.stderr
