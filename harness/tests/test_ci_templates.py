@@ -232,3 +232,31 @@ def test_gate_refuses_bad_options(tmp_path, args):
     done = run_gate(tmp_path, *args)
     assert done.returncode == 2
     assert "usage: ci/gate" in done.stderr
+
+
+def guide_commands() -> list[list[str]]:
+    """Every simple command of the shell blocks in docs/implementers.md."""
+    text = (REPO / "docs" / "implementers.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```(?:sh|bash)\n(.*?)```", text, flags=re.S)
+    return [argv for block in blocks for argv in simple_commands(block)]
+
+
+def test_every_command_the_guide_gives_is_accepted():
+    """The guide's commands exist and take the arguments it shows; the gate itself is
+    run end to end by test_gate_end_to_end.py."""
+    parser = build_parser()
+    checked = 0
+    for argv in guide_commands():
+        arguments = cli_arguments(argv)
+        if arguments is not None:
+            try:
+                parser.parse_args(arguments)
+            except SystemExit:
+                pytest.fail(f"docs/implementers.md: the CLI refuses: {' '.join(argv)}")
+            checked += 1
+        for token in argv[:2]:
+            path = ci_path(token)
+            if path:
+                assert (REPO / path).is_file(), f"docs/implementers.md runs {path}: missing"
+                checked += 1
+    assert checked >= 5, "the guide shows fewer commands than expected"
