@@ -65,9 +65,13 @@ std::variant<peer_args, usage_error, help_shown> parse_peer_args(int argc, char*
 
   CLI::App app{"netipc-ref-peer: the reference peer of netipc over Windows named pipes"};
   app.require_subcommand(1);
+  // CLI11 on Windows takes "/x" for an option by default: a run_dir such as
+  // "/c/netipc/run" (NAME-S-05) must stay an argument.
+  app.allow_windows_style_options(false);
   CLI::App* server = app.add_subcommand("server", "serve sessions and echo every request");
   CLI::App* client = app.add_subcommand("client", "send requests and check their echoes");
   for (CLI::App* sub : {server, client}) {
+    sub->allow_windows_style_options(false);
     add_config_flags(*sub, a, deadline_ms);
     add_names(*sub, a, p);
   }
