@@ -144,6 +144,15 @@ class Agent:
         self._notify("received", handle, reply.data, reply)
         return reply
 
+    def read_many(self, handle: int, count: int, deadline_ms: int = 5000) -> Reply:
+        """Up to `count` messages in one request; reply["hex_list"] holds those read."""
+        reply = self.call("read_many", handle=handle, count=count, deadline_ms=deadline_ms)
+        for text in reply.raw.get("hex_list", []):
+            self._notify("received", handle, bytes.fromhex(text), Reply({"ok": True}))
+        if not reply.ok:
+            self._notify("received", handle, None, reply)
+        return reply
+
     def peek(self, handle: int) -> Reply:
         return self.call("peek", handle=handle)
 
@@ -187,6 +196,14 @@ class Agent:
             pass
         finally:
             self._process.terminate(grace=2.0)
+
+    def close_all(self) -> Reply:
+        """Closes every handle this agent holds: it is then fit for the next case."""
+        return self.call("close_all")
+
+    @property
+    def alive(self) -> bool:
+        return not self._closed and self._process.running
 
     def kill(self) -> None:
         """Ends the agent abruptly, as a crash would: its handles close with the process."""

@@ -7,6 +7,7 @@ The deviation is planted in the C sample peer through its fault switch
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -116,12 +117,16 @@ def test_a_bad_manifest_is_a_usage_error_naming_it(tmp_path):
 
 
 def gate(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
-    """ci/gate as a user's CI job calls it (set-up already done by this run)."""
+    """ci/gate as a user's CI job calls it (set-up already done by this run). A
+    TMPDIR of its own: its leftover check must not see this session's Wine."""
+    tmp = tmp_path / "tmp"
+    tmp.mkdir(exist_ok=True)
     return subprocess.run(
         ["bash", str(programs.REPO / "ci" / "gate"), "--report-dir", str(tmp_path / "r"), *args],
         capture_output=True,
         text=True,
         timeout=900,
+        env={**os.environ, "TMPDIR": str(tmp)},
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from netipc_conformance import reference
-from netipc_conformance.agent import Agent
+from netipc_conformance.agent import Agent, AgentError
 from netipc_conformance.manifest import Manifest
 from netipc_conformance.peer_process import PeerProcess
 
@@ -30,6 +30,7 @@ class CaseContext:
         server_peer: Manifest | None = None,
         client_peer: Manifest | None = None,
         all_peers: list[Manifest] | None = None,
+        agents: AgentPool | None = None,
     ):
         self.info = info
         self.wine = wine
@@ -43,6 +44,8 @@ class CaseContext:
         self.run_dir = wine.unique_run_dir(info.id)
         self.service = service_for(info.id, label)
         self._agents: list[Agent] = []
+        self._pool = agents
+        self._shared: Agent | None = None
         self._peers: list[tuple[PeerProcess, PeerRecord]] = []
 
     # -- names ---------------------------------------------------------------
@@ -54,7 +57,11 @@ class CaseContext:
     @property
     def agent(self) -> Agent:
         if not self._agents:
-            return self.new_agent()
+            if self._pool is None:
+                return self.new_agent()
+            self._shared = self._pool.get()
+            self._shared.observers[:] = [self.evidence.record_message]
+            self._agents.append(self._shared)
         return self._agents[0]
 
     def new_agent(self) -> Agent:
@@ -162,4 +169,35 @@ class CaseContext:
             )
             self.evidence.peers.append(record)
         for agent in self._agents:
-            agent.close()
+            if agent is self._shared:
+                self._pool.release(agent)
+            else:
+                agent.close()
+
+
+class AgentPool:
+    """One agent serving a worker's cases one after another: starting one costs
+    about half a second under Wine. Between cases its handles are closed; an
+    agent that misbehaved (a late reply, a crash) is replaced."""
+
+    def __init__(self, wine):
+        self.wine = wine
+        self._agent: Agent | None = None
+
+    def get(self) -> Agent:
+        if self._agent is None or not self._agent.alive:
+            self._agent = Agent(self.wine, name="agent")
+        return self._agent
+
+    def release(self, agent: Agent) -> None:
+        agent.observers.clear()
+        try:
+            agent.close_all()
+        except (AgentError, ValueError, KeyError):
+            agent.kill()
+            self._agent = None
+
+    def close(self) -> None:
+        if self._agent is not None:
+            self._agent.close()
+            self._agent = None

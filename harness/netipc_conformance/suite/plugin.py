@@ -35,7 +35,7 @@ from netipc_conformance.verdicts import (
 
 from . import launch
 from . import report as reports
-from .context import CaseContext
+from .context import AgentPool, CaseContext
 from .outcomes import Observation, Unsupported, Violation
 
 RESULTS = pytest.StashKey[list]()
@@ -184,17 +184,29 @@ def target():
     raise pytest.UsageError("no peer given: run cases through `netipc-conformance run --peer`")
 
 
+@pytest.fixture(scope="session")
+def agents(wine):
+    pool = AgentPool(wine)
+    yield pool
+    pool.close()
+
+
 @pytest.fixture
-def ctx(request, wine, target):
+def ctx(request, wine, agents, target):
     info = request.function.netipc_case
     peers = request.config.stash[STATE]["peers"]
     if info.role == "pair":
         server_peer, client_peer = target
         context = CaseContext(
-            info, wine, server_peer=server_peer, client_peer=client_peer, all_peers=peers
+            info,
+            wine,
+            server_peer=server_peer,
+            client_peer=client_peer,
+            all_peers=peers,
+            agents=agents,
         )
     else:
-        context = CaseContext(info, wine, peer=target, all_peers=peers)
+        context = CaseContext(info, wine, peer=target, all_peers=peers, agents=agents)
     request.node.netipc_context = context
     yield context
     context.close()

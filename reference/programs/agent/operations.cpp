@@ -98,6 +98,11 @@ json operations::run(const json& request) {
   };
 
   if (op == "ping") return {{"ok", true}, {"pid", ::GetCurrentProcessId()}};
+  if (op == "close_all") {  // between cases, when one agent serves many
+    std::size_t closed = handles_->pipes.size();
+    close_all();
+    return {{"ok", true}, {"closed", closed}};
+  }
   if (op == "quit") {
     quit_ = true;
     return {{"ok", true}};
@@ -159,6 +164,23 @@ json operations::run(const json& request) {
     std::vector<std::uint8_t> message;
     auto outcome = w::read_message(pipe, message, deadline_of(request));
     return outcome.ok() ? json{{"ok", true}, {"hex", to_hex(message)}} : failure(outcome);
+  }
+  if (op == "read_many") {  // the rest of a chunked message in one request
+    HANDLE pipe = lookup();
+    auto deadline = deadline_of(request);
+    json messages = json::array();
+    auto count = field(request, "count").get<std::size_t>();
+    std::vector<std::uint8_t> message;
+    for (std::size_t i = 0; i < count; ++i) {
+      auto outcome = w::read_message(pipe, message, deadline);
+      if (!outcome.ok()) {
+        json reply = failure(outcome);
+        reply["hex_list"] = messages;
+        return reply;
+      }
+      messages.push_back(to_hex(message));
+    }
+    return {{"ok", true}, {"hex_list", messages}};
   }
   if (op == "peek") {
     DWORD available = 0, left = 0;
