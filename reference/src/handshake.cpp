@@ -121,4 +121,17 @@ status check_hello_ack(const hello& h, transport_status status, const hello_ack&
   return success();
 }
 
+hello hello_for(const server_config& config) {
+  hello h;
+  h.auth_token = config.auth_token;
+  h.supported_profiles = config.supported_profiles;
+  h.preferred_profiles = config.preferred_profiles;
+  h.max_request_payload_bytes = config.max_request_payload_bytes;
+  h.max_request_batch_items = config.max_request_batch_items;
+  h.max_response_payload_bytes = config.max_response_payload_bytes;
+  h.max_response_batch_items = config.max_response_batch_items;
+  h.packet_size = config.packet_size;
+  return h;
+}
+
 }  // namespace netipc

@@ -42,6 +42,10 @@ struct decision {
 // Allocates a session id from counter ONLY when the HELLO is accepted.
 decision decide_handshake(const server_config& server, const hello& h, session_counter& counter);
 
+// The HELLO of a client configured with the same values a server would be:
+// how a peer turns its configuration into its proposal (WE-5).
+hello hello_for(const server_config& config);
+
 // The client's check of an ACK against its own HELLO.
 status check_hello_ack(const hello& h, transport_status status, const hello_ack& ack);
 

@@ -56,19 +56,6 @@ class client_events : public client_observer {
   bool every_echo_;
 };
 
-hello proposal_from(const server_config& c) {
-  hello h;
-  h.auth_token = c.auth_token;
-  h.supported_profiles = c.supported_profiles;
-  h.preferred_profiles = c.preferred_profiles;
-  h.max_request_payload_bytes = c.max_request_payload_bytes;
-  h.max_request_batch_items = c.max_request_batch_items;
-  h.max_response_payload_bytes = c.max_response_payload_bytes;
-  h.max_response_batch_items = c.max_response_batch_items;
-  h.packet_size = c.packet_size;
-  return h;
-}
-
 exit_code code_for(const client_run& run) {
   if (run.ok()) return exit_ok;
   if (run.echoes_bad > 0) return exit_protocol;  // an answer that is not the echo
@@ -81,7 +68,7 @@ exit_code run_client(const peer_args& args, event_log& log) {
   echo_client_options options;
   options.run_dir = args.run_dir;
   options.service = args.service;
-  options.proposal = proposal_from(args.config);
+  options.proposal = hello_for(args.config);
   options.wait = args.deadline;
 
   echo_plan plan;

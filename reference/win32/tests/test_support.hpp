@@ -41,19 +41,6 @@ inline server_config big_config(std::uint32_t packet_size) {
   return config;
 }
 
-inline hello hello_for(const server_config& config) {
-  hello h;
-  h.auth_token = config.auth_token;
-  h.supported_profiles = config.supported_profiles;
-  h.preferred_profiles = config.preferred_profiles;
-  h.max_request_payload_bytes = config.max_request_payload_bytes;
-  h.max_request_batch_items = config.max_request_batch_items;
-  h.max_response_payload_bytes = config.max_response_payload_bytes;
-  h.max_response_batch_items = config.max_response_batch_items;
-  h.packet_size = config.packet_size;
-  return h;
-}
-
 class recording_server_observer : public server_observer {
  public:
   void handshake(std::uint64_t, const server_handshake& answer) override {
