@@ -155,8 +155,19 @@ start_wine_prefix() {
 
 stop_wine_prefix() {
   if [ -n "${NETIPC_WINE_DIR:-}" ] && [ -d "$NETIPC_WINE_DIR" ]; then
+    local dir tag
     WINEPREFIX=$NETIPC_WINE_DIR/prefix wineserver -k 2>/dev/null || true
     WINEPREFIX=$NETIPC_WINE_DIR/prefix timeout 20 wineserver -w 2>/dev/null || true
+    # Wine leaves its server socket folders ($TMPDIR/wine-*/server-DEV-INODE).
+    for dir in "$NETIPC_WINE_DIR/template" "$NETIPC_WINE_DIR/prefix"; do
+      [ -d "$dir" ] || continue
+      tag=$(printf 'server-%x-%x' "0x$(stat -c %D "$dir")" "$(stat -c %i "$dir")")
+      for server in "${TMPDIR:-/tmp}"/wine-*/"$tag"; do
+        [ -d "$server" ] || continue
+        rm -rf "$server"
+        rmdir "$(dirname "$server")" 2>/dev/null || true
+      done
+    done
     rm -rf "$NETIPC_WINE_DIR"
   fi
 }

@@ -65,6 +65,17 @@ def processes_in_prefix(prefix: Path) -> list[int]:
     return pids
 
 
+def wineserver_dirs(prefix: Path) -> list[Path]:
+    """The wineserver's socket folders for a prefix ($TMPDIR/wine-*/server-DEV-INODE):
+    Wine leaves them behind when the server exits."""
+    try:
+        st = os.stat(prefix)
+    except OSError:
+        return []
+    tag = f"server-{st.st_dev:x}-{st.st_ino:x}"
+    return list(Path(tempfile.gettempdir()).glob(f"wine-*/{tag}"))
+
+
 class WineRuntime:
     is_wine = True  # Wine does not reproduce every Win32 behaviour (wine-facts.md)
 
@@ -161,11 +172,16 @@ class WineRuntime:
         if self._dir is None or not self._owner:
             return
         core = reference.load()
+        server_dirs = wineserver_dirs(self.prefix)
         with core.Process(["wineserver", "-k"], env=self.env()) as p:
             p.wait(30)
         for pid in processes_in_prefix(self.prefix):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
+        for server_dir in server_dirs:
+            shutil.rmtree(server_dir, ignore_errors=True)
+            with contextlib.suppress(OSError):
+                server_dir.parent.rmdir()  # Wine's wine-XXXXXX, once empty
         shutil.rmtree(self._dir, ignore_errors=True)
         self._dir = None
         atexit.unregister(self.close)
