@@ -44,8 +44,7 @@ def test_many_concurrent_clients(ctx):
         ctx.agent.write(handle, hello)
     sessions = []
     for handle in handles:
-        data = drive.read_message(ctx.agent, handle, "HELLO_ACK", "NP-18")
-        status, ack = ctx.core.parse_hello_ack_message(data)
+        status, ack = drive.read_ack(ctx.agent, handle, "NP-18")
         expect_equal("NP-18", "transport_status", "OK", status)
         sessions.append(drive.Session(ctx.agent, handle, ctx.hello(), status, ack))
     ids = sorted(s.ack.session_id for s in sessions)
@@ -86,9 +85,7 @@ def test_connect_right_after_an_accept(ctx):
     )
     for handle in (first, second["handle"]):
         ctx.agent.write(handle, ctx.core.hello_message(ctx.hello()))
-        status, _ = ctx.core.parse_hello_ack_message(
-            drive.read_message(ctx.agent, handle, "HELLO_ACK", "NP-18")
-        )
+        status, _ = drive.read_ack(ctx.agent, handle, "NP-18")
         expect_equal("NP-18", "transport_status", "OK", status)
 
 

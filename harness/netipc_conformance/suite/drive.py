@@ -74,14 +74,20 @@ def client_handshake(agent, pipe_name: str, hello, message_id: int = 0) -> Sessi
     core = reference.load()
     handle = connect(agent, pipe_name)
     agent.write(handle, core.hello_message(hello, message_id=message_id))
-    data = read_message(agent, handle, "HELLO_ACK", "NP-8")
+    status, ack = read_ack(agent, handle)
+    return Session(agent, handle, hello, status, ack)
+
+
+def read_ack(agent, handle: int, clause: str = "NP-8"):
+    """The server's answer to a HELLO: (status, ack), a violation if it is none."""
+    core = reference.load()
+    data = read_message(agent, handle, "HELLO_ACK", clause)
     try:
-        status, ack = core.parse_hello_ack_message(data)
+        return core.parse_hello_ack_message(data)
     except core.ContractError as err:
         raise Violation(
             err.clause, f"HELLO_ACK ({err.rule})", "a well-formed HELLO_ACK", err.detail
         ) from err
-    return Session(agent, handle, hello, status, ack)
 
 
 def send(agent, handle: int, message: bytes, agreed_packet_size: int) -> None:
