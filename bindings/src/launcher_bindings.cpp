@@ -5,7 +5,7 @@
 
 #include <memory>
 
-#include "launcher.hpp"
+#include "netipc/launcher.hpp"
 
 namespace netipc::py_bindings {
 

@@ -1,13 +1,16 @@
 // A child process the harness can always end: spawn with argv, environment
 // and working directory; stdin writes; stdout/stderr lines read with a
-// deadline; wait with a deadline; terminate (SIGTERM, then SIGKILL); the
-// child is reaped in every path, the destructor included.
+// deadline; wait with a deadline; terminate (ask, then force); the child is
+// reaped in every path, the destructor included.
+//
+// The same class runs on Linux (Boost.Process) and on Windows (CreateProcessW
+// in a job object); src/backend.hpp is the seam between them.
 #pragma once
 
-#include <boost/process/child.hpp>
-#include <boost/process/pipe.hpp>
+#include <array>
 #include <chrono>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,8 +26,21 @@ struct spawn_error {
   std::string message;
 };
 
-// Read past the end of a closed stream.
+// Read past the end of a closed stream, or a write to a closed stdin.
 struct end_of_stream {};
+
+namespace backend {
+struct child;
+struct child_deleter {
+  void operator()(child* c) const noexcept;
+};
+}  // namespace backend
+
+// What has arrived on one of the child's output streams and not been read.
+struct output {
+  std::string buffer;
+  bool eof = false;
+};
 
 class process {
  public:
@@ -44,29 +60,21 @@ class process {
   std::optional<std::string> read_line(stream which, clock::time_point deadline);
   // Everything until end of stream or the deadline.
   std::string read_all(stream which, clock::time_point deadline);
-  // Exit status (code, or -signal); nullopt while running at the deadline.
+  // Exit status (POSIX: code, or -signal; Windows: the exit code as a signed
+  // int, so an NTSTATUS crash code is negative too); nullopt while running
+  // at the deadline.
   std::optional<int> wait(clock::time_point deadline);
   int terminate(std::chrono::duration<double> grace);
   bool running();
   std::optional<int> exit_status() const { return status_; }
 
  private:
-  struct channel {
-    int fd = -1;
-    std::string buffer;
-    bool eof = false;
-  };
-  channel& of(stream which) { return which == stream::out ? out_ : err_; }
-  // Moves whatever is ready on both streams into their buffers, waiting at
-  // most until the deadline; draining both means a child blocked on a full
-  // stderr can never starve a stdout reader.
-  void pump(clock::time_point deadline);
+  output& of(stream which) { return outputs_[which == stream::out ? 0 : 1]; }
   bool reap_if_exited();
 
-  boost::process::child child_;
+  std::unique_ptr<backend::child, backend::child_deleter> child_;
   int pid_ = -1;
-  int stdin_fd_ = -1;
-  channel out_, err_;
+  std::array<output, 2> outputs_;  // stdout, stderr
   std::optional<int> status_;
 };
 

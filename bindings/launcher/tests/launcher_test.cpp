@@ -1,0 +1,277 @@
+// The launcher against real children on the platform it was built for
+// (natively on Linux; cross-built and run under Wine for Windows). The
+// children are this program itself, started with "child MODE ...".
+#include "netipc/launcher.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#ifdef _WIN32
+#include <windows.h>
+#else
+#include <signal.h>
+#endif
+
+namespace netipc::launcher {
+namespace {
+
+std::string self_path;
+using namespace std::chrono_literals;
+
+clock::time_point in(clock::duration d) { return clock::now() + d; }
+
+std::string hex(const std::string& bytes) {
+  static const char digits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char b : bytes) {
+    out += digits[b >> 4];
+    out += digits[b & 15];
+  }
+  return out;
+}
+
+std::vector<std::string> child_argv(std::initializer_list<std::string> mode) {
+  std::vector<std::string> argv{self_path, "child"};
+  argv.insert(argv.end(), mode);
+  return argv;
+}
+
+bool alive(int pid) {
+#ifdef _WIN32
+  HANDLE h = ::OpenProcess(SYNCHRONIZE, FALSE, static_cast<DWORD>(pid));
+  if (!h) return false;
+  bool running = ::WaitForSingleObject(h, 0) == WAIT_TIMEOUT;
+  ::CloseHandle(h);
+  return running;
+#else
+  return ::kill(pid, 0) == 0;
+#endif
+}
+
+std::string spawn_error_of(const std::vector<std::string>& argv,
+                           const std::optional<std::string>& cwd = std::nullopt) {
+  try {
+    process p(argv, std::nullopt, cwd);
+  } catch (const spawn_error& e) {
+    return e.message;
+  }
+  return "no error";
+}
+
+TEST(Launcher, ArgumentsArriveExactlyAsGiven) {
+  std::vector<std::string> given{
+      "",           "a b",         "quote\"inside", "back\\\\slash\\",
+      "trailing\\", "tab\tinside", "C:\\run dir\\", "\xc3\xa9\xe6\x97\xa5"};
+  auto argv = child_argv({"args"});
+  argv.insert(argv.end(), given.begin(), given.end());
+  process p(argv, std::nullopt, std::nullopt);
+  for (const auto& argument : given) {
+    EXPECT_EQ(p.read_line(stream::out, in(20s)), hex(argument));
+  }
+  EXPECT_EQ(p.wait(in(20s)), 0);
+}
+
+TEST(Launcher, AGivenEnvironmentIsTheWholeEnvironment) {
+  std::map<std::string, std::string> env{{"NETIPC_X", "y z"}};
+#ifdef _WIN32
+  env["SystemRoot"] = std::getenv("SystemRoot") ? std::getenv("SystemRoot") : "C:\\windows";
+#endif
+  process p(child_argv({"env", "NETIPC_X", "NETIPC_LAUNCHER_TEST_MARK"}), env, std::nullopt);
+  EXPECT_EQ(p.read_line(stream::out, in(20s)), "y z");
+  EXPECT_EQ(p.read_line(stream::out, in(20s)), "<unset>");
+  EXPECT_EQ(p.wait(in(20s)), 0);
+}
+
+TEST(Launcher, NoEnvironmentInheritsTheParents) {
+#ifdef _WIN32
+  ::SetEnvironmentVariableW(L"NETIPC_LAUNCHER_TEST_MARK", L"inherited");
+#else
+  ::setenv("NETIPC_LAUNCHER_TEST_MARK", "inherited", 1);
+#endif
+  process p(child_argv({"env", "NETIPC_LAUNCHER_TEST_MARK"}), std::nullopt, std::nullopt);
+  EXPECT_EQ(p.read_line(stream::out, in(20s)), "inherited");
+}
+
+TEST(Launcher, WorkingDirectoryIsHonoured) {
+  auto dir = std::filesystem::temp_directory_path();
+  process p(child_argv({"cwd"}), std::nullopt, dir.string());
+  auto line = p.read_line(stream::out, in(20s));
+  ASSERT_TRUE(line);
+  // Compared as text: std::filesystem::equivalent needs file IDs Wine does
+  // not give for folders. temp_directory_path may end with a separator.
+  auto without_trailing_separator = [](std::string path) {
+    while (path.size() > 1 && (path.back() == '/' || path.back() == '\\')) path.pop_back();
+    return path;
+  };
+  EXPECT_EQ(without_trailing_separator(*line), without_trailing_separator(dir.string()));
+}
+
+TEST(Launcher, ProblemsBeforeStartingAreNamed) {
+  EXPECT_NE(spawn_error_of({}).find("argv is empty"), std::string::npos);
+  EXPECT_NE(spawn_error_of({""}).find("empty name"), std::string::npos);
+  EXPECT_NE(spawn_error_of({"netipc-no-such-program"}).find("not found"), std::string::npos);
+  auto missing = (std::filesystem::temp_directory_path() / "netipc-no-such-dir").string();
+  EXPECT_NE(spawn_error_of({missing + "/p"}).find("not found"), std::string::npos);
+  EXPECT_NE(spawn_error_of(child_argv({"exit", "0"}), missing).find(missing), std::string::npos);
+}
+
+TEST(Launcher, StdinRoundTripAndEndOfStream) {
+  process p(child_argv({"echo"}), std::nullopt, std::nullopt);
+  ASSERT_TRUE(p.write_stdin("one\r\ntwo\n", in(20s)));
+  EXPECT_EQ(p.read_line(stream::out, in(20s)), "one");
+  EXPECT_EQ(p.read_line(stream::out, in(20s)), "two");
+  p.close_stdin();
+  EXPECT_THROW(p.read_line(stream::out, in(20s)), end_of_stream);
+  EXPECT_EQ(p.wait(in(20s)), 0);
+}
+
+TEST(Launcher, ReadLineReturnsNothingAtItsDeadline) {
+  process p(child_argv({"sleep"}), std::nullopt, std::nullopt);
+  auto start = clock::now();
+  EXPECT_EQ(p.read_line(stream::out, in(300ms)), std::nullopt);
+  auto took = clock::now() - start;
+  EXPECT_GE(took, 250ms);
+  EXPECT_LT(took, 5s);
+}
+
+TEST(Launcher, ALastLineWithoutNewlineIsReturned) {
+  process p(child_argv({"partial"}), std::nullopt, std::nullopt);
+  EXPECT_EQ(p.read_line(stream::out, in(20s)), "partial");
+  EXPECT_THROW(p.read_line(stream::out, in(20s)), end_of_stream);
+}
+
+TEST(Launcher, ExitStatusAndWaitDeadline) {
+  process sleeper(child_argv({"sleep"}), std::nullopt, std::nullopt);
+  EXPECT_EQ(sleeper.wait(in(200ms)), std::nullopt);
+  EXPECT_TRUE(sleeper.running());
+  process quitter(child_argv({"exit", "7"}), std::nullopt, std::nullopt);
+  EXPECT_EQ(quitter.wait(in(20s)), 7);
+  EXPECT_FALSE(quitter.running());
+  EXPECT_EQ(quitter.exit_status(), 7);
+}
+
+TEST(Launcher, AFullStderrNeverStarvesAStdoutReader) {
+  process p(child_argv({"flood", "1024"}), std::nullopt, std::nullopt);
+  EXPECT_EQ(p.read_line(stream::out, in(30s)), "done");
+  EXPECT_EQ(p.read_all(stream::err, in(30s)).size(), 1024u * 1024u);
+}
+
+TEST(Launcher, TerminateEndsAChildThatIgnoresItsInput) {
+  process p(child_argv({"sleep"}), std::nullopt, std::nullopt);
+  auto start = clock::now();
+  p.terminate(200ms);
+  EXPECT_FALSE(p.running());
+  EXPECT_LT(clock::now() - start, 10s);
+  EXPECT_FALSE(alive(p.pid()));
+}
+
+TEST(Launcher, TheDestructorEndsTheChild) {
+  int pid = -1;
+  {
+    process p(child_argv({"sleep"}), std::nullopt, std::nullopt);
+    pid = p.pid();
+    EXPECT_TRUE(alive(pid));
+  }
+  EXPECT_FALSE(alive(pid));
+}
+
+#ifdef _WIN32
+// A wrapper launcher's own children go with it: the job object holds them.
+TEST(Launcher, EndingAChildEndsWhatItStarted) {
+  process parent(child_argv({"grandchild"}), std::nullopt, std::nullopt);
+  auto line = parent.read_line(stream::out, in(30s));
+  ASSERT_TRUE(line);
+  int grandchild = std::stoi(*line);
+  EXPECT_TRUE(alive(grandchild));
+  parent.terminate(200ms);
+  auto deadline = in(10s);
+  while (alive(grandchild) && clock::now() < deadline) std::this_thread::sleep_for(20ms);
+  EXPECT_FALSE(alive(grandchild));
+}
+#endif
+
+// --- the child side ---------------------------------------------------------
+
+std::vector<std::string> arguments_as_given(int argc, char** argv) {
+#ifdef _WIN32
+  // main's argv is in the ANSI code page; the wide command line is exact.
+  (void)argc;
+  (void)argv;
+  int count = 0;
+  LPWSTR* wide = ::CommandLineToArgvW(::GetCommandLineW(), &count);
+  std::vector<std::string> out;
+  for (int i = 0; i < count; ++i) {
+    int n = ::WideCharToMultiByte(CP_UTF8, 0, wide[i], -1, nullptr, 0, nullptr, nullptr);
+    std::string text(static_cast<std::size_t>(n > 0 ? n - 1 : 0), '\0');
+    ::WideCharToMultiByte(CP_UTF8, 0, wide[i], -1, text.data(), n, nullptr, nullptr);
+    out.push_back(text);
+  }
+  ::LocalFree(wide);
+  return out;
+#else
+  return std::vector<std::string>(argv, argv + argc);
+#endif
+}
+
+int run_child(const std::vector<std::string>& args) {
+  const std::string& mode = args.at(2);
+  if (mode == "args") {
+    for (std::size_t i = 3; i < args.size(); ++i) std::cout << hex(args[i]) << "\n";
+  } else if (mode == "env") {
+    for (std::size_t i = 3; i < args.size(); ++i) {
+      const char* value = std::getenv(args[i].c_str());
+      std::cout << (value ? value : "<unset>") << "\n";
+    }
+  } else if (mode == "cwd") {
+    std::cout << std::filesystem::current_path().string() << "\n";
+  } else if (mode == "echo") {
+    for (std::string line; std::getline(std::cin, line);) std::cout << line << "\n" << std::flush;
+  } else if (mode == "exit") {
+    return std::stoi(args.at(3));
+  } else if (mode == "sleep") {
+    std::this_thread::sleep_for(120s);
+  } else if (mode == "partial") {
+    std::cout << "partial";
+  } else if (mode == "flood") {
+    std::string kib(1024, 'e');
+    for (int i = 0, n = std::stoi(args.at(3)); i < n; ++i) std::cerr << kib;
+    std::cerr << std::flush;
+    std::cout << "done\n";
+  } else if (mode == "grandchild") {
+    process grandchild(child_argv({"sleep"}), std::nullopt, std::nullopt);
+    std::cout << grandchild.pid() << "\n" << std::flush;
+    std::this_thread::sleep_for(120s);
+  } else {
+    std::cerr << "unknown child mode " << mode << "\n";
+    return 2;
+  }
+  return 0;
+}
+
+std::string own_path(const char* argv0) {
+#ifdef _WIN32
+  (void)argv0;
+  wchar_t path[MAX_PATH * 4];
+  DWORD n = ::GetModuleFileNameW(nullptr, path, MAX_PATH * 4);
+  return std::filesystem::path(std::wstring(path, n)).string();
+#else
+  return std::filesystem::absolute(argv0).string();
+#endif
+}
+
+}  // namespace
+}  // namespace netipc::launcher
+
+int main(int argc, char** argv) {
+  netipc::launcher::self_path = netipc::launcher::own_path(argv[0]);
+  if (argc >= 3 && std::string(argv[1]) == "child") {
+    return netipc::launcher::run_child(netipc::launcher::arguments_as_given(argc, argv));
+  }
+  ::testing::InitGoogleTest(&argc, argv);
+  return RUN_ALL_TESTS();
+}
