@@ -88,14 +88,14 @@ def _stats(ending, who: str) -> dict:
     return stats
 
 
-def measure_pair(wine, server: Manifest, client: Manifest, work: Workload, sample: int) -> dict:
+def measure_pair(runtime, server: Manifest, client: Manifest, work: Workload, sample: int) -> dict:
     """One sample: a fresh server and client, the client's stats and both CPU times."""
     config = launch.config_with(
         server,
         max_request_payload_bytes=max(server.config.max_request_payload_bytes, work.payload),
         max_response_payload_bytes=max(server.config.max_response_payload_bytes, work.payload),
     )
-    run_dir = wine.unique_run_dir("bench")
+    run_dir = runtime.unique_run_dir("bench")
     service = f"bench-{sample}"
     server_spec = launch.RunSpec(config=config, sessions=1, deadline_ms=120_000)
     client_spec = launch.RunSpec(
@@ -107,7 +107,7 @@ def measure_pair(wine, server: Manifest, client: Manifest, work: Workload, sampl
         extra=("--echo-events=failures",),
     )
     server_process = launch.start(
-        wine,
+        runtime,
         server,
         "server",
         launch.argv_for(server, "server", run_dir, service, server_spec),
@@ -118,7 +118,7 @@ def measure_pair(wine, server: Manifest, client: Manifest, work: Workload, sampl
         if launch.wait_ready(server, server_process) is None:
             raise BenchError(f"{server.name} server: {server_process.finish(2).describe()}")
         client_process = launch.start(
-            wine,
+            runtime,
             client,
             "client",
             launch.argv_for(client, "client", run_dir, service, client_spec),
@@ -133,17 +133,17 @@ def measure_pair(wine, server: Manifest, client: Manifest, work: Workload, sampl
     return {"client": client_stats, "server": server_stats}
 
 
-def measure_raw(wine, work: Workload, sample: int) -> dict:
+def measure_raw(runtime, work: Workload, sample: int) -> dict:
     """The ceiling: netipc-rawpipe's synchronous message-mode ping-pong, no protocol."""
     rawpipe = programs.program("rawpipe")
     name = f"\\\\.\\pipe\\netipc-bench-raw-{sample}-{work.message_size}-{id(work)}"
-    server = PeerProcess(wine.launch(rawpipe, ["server", name, str(work.message_size)]), "raw")
+    server = PeerProcess(runtime.launch(rawpipe, ["server", name, str(work.message_size)]), "raw")
     client = None
     try:
         if server.wait_event("ready", 30) is None:
             raise BenchError(f"raw pipe server: {server.finish(2).describe()}")
         client = PeerProcess(
-            wine.launch(rawpipe, ["client", name, str(work.message_size), str(work.messages)]),
+            runtime.launch(rawpipe, ["client", name, str(work.message_size), str(work.messages)]),
             "raw",
         )
         stats = _stats(client.finish(300), "raw pipe client")
@@ -171,7 +171,7 @@ def _record(figures: Figures, measured: dict) -> None:
         figures.server_cpu_s.append(float(server["cpu_seconds"]))
 
 
-def run(wine, peers: list[Manifest], workloads=WORKLOADS, samples: int = 3, progress=None):
+def run(runtime, peers: list[Manifest], workloads=WORKLOADS, samples: int = 3, progress=None):
     """Raw pipe and every full-tier pair, interleaved sample by sample so a
     slow moment of the machine touches all of them alike."""
     full = [p for p in peers if p.is_full]
@@ -190,9 +190,9 @@ def run(wine, peers: list[Manifest], workloads=WORKLOADS, samples: int = 3, prog
                     if server is None:
                         if work.pipeline > 1:
                             continue  # the raw ping-pong has no pipelining
-                        measured = measure_raw(wine, work, sample)
+                        measured = measure_raw(runtime, work, sample)
                     else:
-                        measured = measure_pair(wine, server, client, work, sample)
+                        measured = measure_pair(runtime, server, client, work, sample)
                     _record(figures, measured)
                 except BenchError as exc:
                     figures.errors.append(str(exc))

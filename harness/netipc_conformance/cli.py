@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from netipc_conformance import names_cmd, reference
+from netipc_conformance import runtime as runtimes
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 REPO = Path(__file__).resolve().parents[2]
@@ -113,10 +114,19 @@ def cmd_vectors_add(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _runtime_kind(args: argparse.Namespace) -> str:
+    """'wine' or 'native', from --runtime, else $NETIPC_RUNTIME, else auto."""
+    try:
+        return runtimes.resolve(args.runtime)
+    except runtimes.RuntimeChoiceError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from netipc_conformance.suite import runner
 
     return runner.run(
+        runtime=_runtime_kind(args),
         peers=args.peer,
         cases=args.cases,
         xfail=args.xfail,
@@ -137,6 +147,7 @@ def cmd_cases(args: argparse.Namespace) -> int:
 def cmd_faults(args: argparse.Namespace) -> int:
     from netipc_conformance import faults
 
+    kind = _runtime_kind(args)
     try:
         catalogue = faults.load_catalogue(args.catalogue)
     except faults.FaultCatalogueError as exc:
@@ -148,7 +159,8 @@ def cmd_faults(args: argparse.Namespace) -> int:
         found = kill.verdicts or kill.error[-300:]
         print(f"{mark:<9} {kill.fault.name:<38} {kill.fault.clause:<6} {found}", flush=True)
 
-    kills = faults.run_all(args.peer, chosen, args.parallel, on_done=report)
+    print(f"faults run on the {kind} runtime", flush=True)
+    kills = faults.run_all(args.peer, chosen, args.parallel, on_done=report, runtime=kind)
     table = faults.render_markdown(kills)
     if args.markdown:
         args.markdown.write_text(table)
@@ -162,8 +174,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     from netipc_conformance import bench
     from netipc_conformance.manifest import ManifestError, check_program_exists, load
-    from netipc_conformance.wine import WineRuntime
 
+    kind = _runtime_kind(args)
     paths = args.peer or sorted(p for p in (REPO / "harness" / "peers").glob("*/full.toml"))
     try:
         peers = [load(p) for p in paths]
@@ -181,13 +193,31 @@ def cmd_bench(args: argparse.Namespace) -> int:
             f"[{sample + 1}/{args.samples}] {work.name:<20} {server} x {client}: {last}", flush=True
         )
 
-    with WineRuntime() as wine:
-        results = bench.run(wine, peers, workloads, args.samples, progress)
+    try:
+        runtime = runtimes.start(kind)
+    except runtimes.RuntimeUnavailable as exc:
+        raise UsageError(str(exc)) from None
+    print(f"bench on the {kind} runtime", flush=True)
+    try:
+        results = bench.run(runtime, peers, workloads, args.samples, progress)
+    finally:
+        runtime.close()
     rows = bench.as_rows(results)
     print(bench.render_table(rows))
     bench.write(rows, args.report_dir)
     print(f"bench.json and bench.html in {args.report_dir}")
     return EXIT_OK if not any(r["errors"] for r in rows) else EXIT_FAILED
+
+
+def _add_runtime_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--runtime",
+        choices=runtimes.CHOICES,
+        default=None,
+        help="what runs the Windows programs: wine, native (directly, as on Windows; "
+        "elsewhere through $NETIPC_NATIVE_RUNNER) or auto, native on Windows and wine "
+        "elsewhere (default: $NETIPC_RUNTIME, else auto)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -214,7 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--jobs",
         type=int,
         default=int(os.environ.get("NETIPC_JOBS", "4")),
-        help="cases run in parallel, each worker with a Wine runtime of its own (default 4)",
+        help="cases run in parallel, pytest-xdist workers sharing the run's runtime (default 4)",
     )
     run.add_argument(
         "--cases", default="*", help="case id patterns, comma-separated, e.g. 'HS-*,CH-S-01'"
@@ -227,6 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="rewrite this expected-failure file from the results",
     )
     run.add_argument("-v", "--verbose", action="store_true", help="one line per case")
+    _add_runtime_option(run)
     run.set_defaults(func=cmd_run)
 
     cases = sub.add_parser("cases", help="the case catalogue, from the code itself")
@@ -244,6 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--samples", type=int, default=3, help="samples per figure (median)")
     bench.add_argument("--quick", action="store_true", help="a tenth of the messages")
     bench.add_argument("--report-dir", type=Path, default=Path("reports"))
+    _add_runtime_option(bench)
     bench.set_defaults(func=cmd_bench)
 
     zoo = sub.add_parser("faults", help="the kill matrix: run each planted fault's cases")
@@ -256,6 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
     zoo.add_argument("--only", nargs="*", help="these faults only")
     zoo.add_argument("--parallel", type=int, default=6, help="faults run at once (default 6)")
     zoo.add_argument("--markdown", type=Path, help="write the table here (docs/faults.md)")
+    _add_runtime_option(zoo)
     zoo.set_defaults(func=cmd_faults)
 
     vec = sub.add_parser("vectors", help="golden vectors: check them, add new ones")

@@ -88,8 +88,9 @@ def faulty_manifest(base: Path, fault: Fault, directory: Path) -> Path:
     return out
 
 
-def run_fault(base: Path, fault: Fault, timeout: float = 900) -> Kill:
-    """Runs the fault's cases on the faulty peer, in a suite run of its own."""
+def run_fault(base: Path, fault: Fault, timeout: float = 900, runtime: str | None = None) -> Kill:
+    """Runs the fault's cases on the faulty peer, in a suite run of its own, on
+    the runtime given (runtime.CHOICES; None: the run's own default)."""
     with tempfile.TemporaryDirectory(prefix=f"netipc-fault-{fault.name}-") as tmp:
         directory = Path(tmp)
         manifest = faulty_manifest(base, fault, directory)
@@ -107,6 +108,7 @@ def run_fault(base: Path, fault: Fault, timeout: float = 900) -> Kill:
             str(reports),
             "--jobs",
             "1",  # faults run side by side instead (run_all)
+            *(["--runtime", runtime] if runtime else []),
         ]
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
         report_path = reports / "report.json"
@@ -123,14 +125,16 @@ def run_fault(base: Path, fault: Fault, timeout: float = 900) -> Kill:
     return kill
 
 
-def run_all(base: Path, chosen: list[Fault], parallel: int, on_done=None) -> list[Kill]:
+def run_all(
+    base: Path, chosen: list[Fault], parallel: int, on_done=None, runtime: str | None = None
+) -> list[Kill]:
     """Every fault's run, `parallel` at a time (most of a failing case is waiting
     out a deadline); results in catalogue order."""
     from concurrent.futures import ThreadPoolExecutor
 
     kills: dict[str, Kill] = {}
     with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
-        for kill in pool.map(lambda f: run_fault(base, f), chosen):
+        for kill in pool.map(lambda f: run_fault(base, f, runtime=runtime), chosen):
             kills[kill.fault.name] = kill
             if on_done:
                 on_done(kill)

@@ -26,6 +26,8 @@ WINE_ENV = {
     "WINEDLLOVERRIDES": "winedbg.exe=d;mscoree=d;mshtml=d",
 }
 BOOT_TIMEOUT = 180.0
+# A pytest-xdist worker finds the run's prefix here (worker_env, attach_worker).
+PREFIX_ENV = "NETIPC_SUITE_WINE_PREFIX"
 
 
 class WineMissing(RuntimeError):
@@ -77,6 +79,7 @@ def wineserver_dirs(prefix: Path) -> list[Path]:
 
 
 class WineRuntime:
+    kind = "wine"
     is_wine = True  # Wine does not reproduce every Win32 behaviour (wine-facts.md)
 
     def __init__(self, template: str | None = None):
@@ -136,6 +139,14 @@ class WineRuntime:
             data = registry.read_bytes()
             registry.unlink()
             registry.write_bytes(data)
+
+    def worker_env(self) -> dict[str, str]:
+        """What a pytest-xdist worker needs to attach (attach_worker)."""
+        return {PREFIX_ENV: str(self.prefix)}
+
+    @classmethod
+    def attach_worker(cls, environ) -> WineRuntime:
+        return cls.attach(environ[PREFIX_ENV])
 
     @classmethod
     def attach(cls, prefix: str | os.PathLike) -> WineRuntime:

@@ -89,10 +89,14 @@ def argv_for(manifest: Manifest, role: str, run_dir: str, service: str, spec: Ru
     return args
 
 
-def start(wine, manifest: Manifest, role: str, args: list[str], label: str) -> PeerProcess:
+def start(runtime, manifest: Manifest, role: str, args: list[str], label: str) -> PeerProcess:
+    """Starts one peer run. `launcher = "wine"` means a Windows program run by
+    the run's runtime: under Wine (WineRuntime), or directly on Windows
+    (NativeRuntime). The `native` and wrapper launchers start the program
+    themselves, whatever the runtime; the runtime still ends it at close()."""
     env = (manifest.server if role == "server" else manifest.client).env
     if manifest.launcher == "wine":
-        process = wine.launch(manifest.program, args, extra_env=env)
+        process = runtime.launch(manifest.program, args, extra_env=env)
     else:
         core = reference.load()
         wrapper = [] if manifest.launcher == "native" else list(manifest.launcher)
@@ -101,7 +105,7 @@ def start(wine, manifest: Manifest, role: str, args: list[str], label: str) -> P
         # name. The manifest's own env may still override this.
         env = {**os.environ, "MSYS2_ARG_CONV_EXCL": "*", **env}
         process = core.Process([*wrapper, str(manifest.program), *args], env=env)
-        wine.adopt(process)
+        runtime.adopt(process)
     return PeerProcess(process, label)
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from netipc_conformance import __version__
+from netipc_conformance import runtime as runtimes
 from netipc_conformance.manifest import ManifestError, check_program_exists, load
 from netipc_conformance.verdicts import (
     ALL_VERDICTS,
@@ -50,6 +51,12 @@ def pytest_addoption(parser):
     group.addoption(
         "--netipc-cases", default="*", help="case id patterns, comma-separated, e.g. 'HS-*,CH-S-01'"
     )
+    group.addoption(
+        "--netipc-runtime",
+        default=None,
+        help="what runs the Windows programs: auto (native on Windows, else wine), wine or "
+        "native (default: $NETIPC_RUNTIME, else auto)",
+    )
 
 
 def pytest_configure(config):
@@ -72,10 +79,12 @@ def pytest_configure(config):
                 ]
         if config.getoption("--xfail"):
             expected += load_expected(config.getoption("--xfail"))
-    except (ManifestError, ExpectedFailuresError) as exc:
+        runtime_kind = runtimes.resolve(config.getoption("--netipc-runtime"))
+    except (ManifestError, ExpectedFailuresError, runtimes.RuntimeChoiceError) as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[STATE] = {
         "peers": peers,
+        "runtime_kind": runtime_kind,
         "expected": expected,
         "started": time.monotonic(),
         "probe_problems": [],
@@ -122,20 +131,16 @@ def pytest_collection_modifyitems(config, items):
         state["selected"] = {item.function.netipc_case.id for item in keep}
 
 
-SHARED_PREFIX_ENV = "NETIPC_SUITE_WINE_PREFIX"
-
-
 @pytest.fixture(scope="session")
-def wine(request):
-    """The run's Wine runtime: the controller's own, or in a pytest-xdist
-    worker a view of it (one prefix and one wineserver for the whole run)."""
-    from netipc_conformance.wine import WineRuntime
-
+def runtime(request):
+    """The run's runtime (Wine or native): the controller's own, or in a
+    pytest-xdist worker a view of it (under Wine: one prefix and one
+    wineserver for the whole run)."""
     state = request.config.stash[STATE]
-    if "wine" in state:
-        yield state["wine"]
+    if "runtime" in state:
+        yield state["runtime"]
         return
-    view = WineRuntime.attach(os.environ[SHARED_PREFIX_ENV])
+    view = runtimes.attach_worker(os.environ)
     yield view
     view.close()
 
@@ -149,26 +154,27 @@ def pytest_sessionstart(session):
 
     A peer that answers an unknown option any other way could turn a crash
     into UNSUPPORTED, so the gate fails until it does. The controller starts
-    the run's Wine runtime here and probes in it.
+    the run's runtime here and probes in it.
     """
     state = session.config.stash.get(STATE, None)
     if state is None or _is_worker(session.config):
         return
-    from netipc_conformance.wine import WineError, WineMissing, WineRuntime
-
-    # Started before pytest-xdist spawns its workers, which inherit the name.
-    wine = state["wine"] = WineRuntime()
     try:
-        wine.start()
-    except (WineMissing, WineError) as exc:
-        raise pytest.UsageError(f"cannot start Wine: {exc}") from None
-    os.environ[SHARED_PREFIX_ENV] = str(wine.prefix)
+        runtime = state["runtime"] = runtimes.start(state["runtime_kind"])
+    except runtimes.RuntimeUnavailable as exc:
+        raise pytest.UsageError(str(exc)) from None
+    # Set before pytest-xdist spawns its workers, which inherit them.
+    os.environ.update(runtimes.worker_env(runtime))
     for peer in state["peers"]:
         if peer.is_full:
             args = launch.argv_for(
-                peer, "server", wine.unique_run_dir("probe"), "probe", launch.RunSpec(peer.config)
+                peer,
+                "server",
+                runtime.unique_run_dir("probe"),
+                "probe",
+                launch.RunSpec(peer.config),
             )
-            process = launch.start(wine, peer, "server", [*args, MADE_UP_OPTION], "probe")
+            process = launch.start(runtime, peer, "server", [*args, MADE_UP_OPTION], "probe")
             ending = process.finish(15)
             process.kill()
             if ending.code != 127:
@@ -185,28 +191,28 @@ def target():
 
 
 @pytest.fixture(scope="session")
-def agents(wine):
-    pool = AgentPool(wine)
+def agents(runtime):
+    pool = AgentPool(runtime)
     yield pool
     pool.close()
 
 
 @pytest.fixture
-def ctx(request, wine, agents, target):
+def ctx(request, runtime, agents, target):
     info = request.function.netipc_case
     peers = request.config.stash[STATE]["peers"]
     if info.role == "pair":
         server_peer, client_peer = target
         context = CaseContext(
             info,
-            wine,
+            runtime,
             server_peer=server_peer,
             client_peer=client_peer,
             all_peers=peers,
             agents=agents,
         )
     else:
-        context = CaseContext(info, wine, peer=target, all_peers=peers, agents=agents)
+        context = CaseContext(info, runtime, peer=target, all_peers=peers, agents=agents)
     request.node.netipc_context = context
     yield context
     context.close()
@@ -336,6 +342,7 @@ def _build_report(config) -> dict:
         "harness_version": __version__,
         "generated": datetime.now(UTC).isoformat(timespec="seconds"),
         "wall_time_s": round(time.monotonic() - state["started"], 1),
+        "runtime": state["runtime_kind"],
         "peers": [
             {"name": p.name, "language": p.language, "tier": p.tier, "manifest": str(p.path)}
             for p in state["peers"]
@@ -352,8 +359,8 @@ def _build_report(config) -> dict:
 
 def pytest_unconfigure(config):
     state = config.stash.get(STATE, None)
-    if state and "wine" in state:
-        state.pop("wine").close()
+    if state and "runtime" in state:
+        state.pop("runtime").close()
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -401,4 +408,6 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     gate = "passed" if report["gate"]["passed"] else "FAILED"
     for problem in report["gate"]["problems"]:
         tr.write_line(f"gate: {problem}")
-    tr.write_line(f"gate {gate}: {counts} in {report['wall_time_s']} s")
+    # Which runtime produced the verdicts: Wine cannot show every Win32 behaviour.
+    runtime = f"{report['runtime']} runtime"
+    tr.write_line(f"gate {gate}: {counts} in {report['wall_time_s']} s ({runtime})")

@@ -17,6 +17,7 @@ def run(
     update_xfail: str | None = None,
     verbose: bool = False,
     jobs: int = 1,
+    runtime: str | None = None,
 ) -> int:
     report = Path(report_dir)
     report.mkdir(parents=True, exist_ok=True)
@@ -40,9 +41,11 @@ def run(
         "-v" if verbose else "-q",
     ]
     if jobs > 1:
-        # pytest-xdist workers, each with a Wine runtime (prefix, wineserver)
-        # of its own; every case already has its own run_dir and service.
+        # pytest-xdist workers, each attached to the run's one runtime (under
+        # Wine: one prefix and wineserver); every case has its own run_dir and service.
         args += ["-n", str(jobs)]
+    if runtime:
+        args += ["--netipc-runtime", runtime]
     for peer in peers:
         args += ["--peer", peer]
     if xfail:
