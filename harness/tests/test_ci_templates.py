@@ -183,6 +183,37 @@ def test_windows_template_runs_the_cli_natively():
     runs = [r for r in runs if r and r[0] == "run"]
     assert runs, "github-windows.yml does not run `netipc_conformance.cli run`"
     assert {"--peer", "--xfail", "--report-dir"} <= set(runs[0])
+    # Said outright, so the job can never fall back to Wine.
+    assert build_parser().parse_args(runs[0]).runtime == "native"
+
+
+MSYS2_PACKAGES = {
+    f"mingw-w64-ucrt-x86_64-{name}"
+    for name in (
+        "gcc",
+        "cmake",
+        "ninja",
+        "boost",
+        "nlohmann-json",
+        "cli11",
+        "gtest",
+        "python",
+        "python-pip",
+        "pybind11",
+    )
+}
+
+
+def test_windows_template_builds_with_msys2_ucrt64():
+    doc = load("github-windows.yml")
+    setups = [s for s in steps(doc) if s.get("uses", "").startswith("msys2/setup-msys2@")]
+    assert setups, "github-windows.yml does not set up MSYS2"
+    options = setups[0]["with"]
+    assert options.get("msystem") == "UCRT64"
+    missing = MSYS2_PACKAGES - set(options.get("install", "").split())
+    assert not missing, f"github-windows.yml does not install {sorted(missing)}"
+    for job in doc["jobs"].values():
+        assert job["defaults"]["run"]["shell"] == "msys2 {0}", "steps run outside MSYS2"
 
 
 def run_gate(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
