@@ -10,6 +10,8 @@ namespace netipc {
 
 namespace {
 
+constexpr std::uint64_t kReassemblyReserveCap = 16u << 20;
+
 void require_packet_size(std::uint32_t agreed_packet_size) {
   if (agreed_packet_size <= kHeaderLen) {
     throw std::invalid_argument("agreed_packet_size: expected > 32, got " +
@@ -105,6 +107,9 @@ result<std::optional<message>> reassembler::feed_first(byte_view packet) {
   std::uint64_t budget = limits_.agreed_packet_size - kHeaderLen;
   pending_message p;
   p.header = *h;
+  // One allocation for the whole message instead of a regrowth every few
+  // chunks; capped, because payload_len is only as trustworthy as the limits.
+  p.payload.reserve(std::min<std::uint64_t>(h->payload_len, kReassemblyReserveCap));
   p.payload.assign(payload.begin(), payload.end());
   p.first_chunk_short = payload.size() < budget;
   p.expected_chunk_count = 1 + ceil_div(h->payload_len - payload.size(), budget);
