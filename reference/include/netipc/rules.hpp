@@ -10,6 +10,8 @@
 #include <utility>
 #include <variant>
 
+#include "netipc/value_or.hpp"
+
 namespace netipc {
 
 // X(name, clause) : one line per rule; clause is the clauses.md id it enforces.
@@ -113,32 +115,14 @@ struct error {
 
 inline error broke(rule which, std::string detail = {}) { return error{which, std::move(detail)}; }
 
-// A value or the rule that prevented it (std::expected is C++23).
+// A value or the rule that prevented it.
 template <class T>
-class result {
+class result : public value_or<T, error> {
  public:
-  result(T value) : state_(std::move(value)) {}
-  result(error e) : state_(std::move(e)) {}
-
-  bool ok() const { return std::holds_alternative<T>(state_); }
-  explicit operator bool() const { return ok(); }
-
-  T& value() & { return std::get<T>(state_); }
-  const T& value() const& { return std::get<T>(state_); }
-  T&& value() && { return std::get<T>(std::move(state_)); }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-  T& operator*() & { return value(); }
-  const T& operator*() const& { return value(); }
-
-  const error& err() const { return std::get<error>(state_); }
-
- private:
-  std::variant<T, error> state_;
+  using value_or<T, error>::value_or;
+  const error& err() const { return this->reason(); }
 };
 
-// For operations whose success carries nothing.
-struct nothing {};
 using status = result<nothing>;
 inline status success() { return nothing{}; }
 

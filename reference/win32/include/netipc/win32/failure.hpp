@@ -43,22 +43,10 @@ failure rule_failure(netipc::error broken, close_reason reason = close_reason::p
 
 // A value or the failure that prevented it.
 template <class T>
-class outcome {
+class outcome : public netipc::value_or<T, failure> {
  public:
-  outcome(T value) : state_(std::move(value)) {}
-  outcome(failure f) : state_(std::move(f)) {}
-
-  bool ok() const { return std::holds_alternative<T>(state_); }
-  explicit operator bool() const { return ok(); }
-  T& value() & { return std::get<T>(state_); }
-  const T& value() const& { return std::get<T>(state_); }
-  T&& value() && { return std::get<T>(std::move(state_)); }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-  const failure& fail() const { return std::get<failure>(state_); }
-
- private:
-  std::variant<T, failure> state_;
+  using netipc::value_or<T, failure>::value_or;
+  const failure& fail() const { return this->reason(); }
 };
 
 using done = outcome<netipc::nothing>;
