@@ -66,6 +66,7 @@ def sample_report() -> dict:
         "harness_version": "test",
         "generated": "2026-11-26T00:00:00+00:00",
         "wall_time_s": 1.0,
+        "runtime": "native",
         "peers": [],
         "summary": {"PASS": 5, "FAIL": 1},
         "gate": {"passed": False, "problems": ["NAME-S-01 [b] FAIL"]},
@@ -97,6 +98,7 @@ def test_page_loads_without_console_errors_and_shows_every_case(tmp_path):
     for case in {r["case"] for r in report["results"]}:
         assert f'id="case-{case}"' in dom, case
     assert "Gate FAILED" in dom
+    assert "(native runtime)" in dom  # which runtime produced the verdicts
     assert "<b>not markup</b>" not in dom  # data is text, never markup
 
 
