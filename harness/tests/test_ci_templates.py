@@ -193,7 +193,6 @@ MSYS2_PACKAGES = {
         "gcc",
         "cmake",
         "ninja",
-        "boost",
         "nlohmann-json",
         "cli11",
         "gtest",
