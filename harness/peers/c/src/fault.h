@@ -7,6 +7,7 @@
   X(HEX_UNPADDED, hex_unpadded)                                               \
   X(SERVICE_SANITIZED, service_sanitized)                                     \
   X(RUN_DIR_NORMALIZED, run_dir_normalized)                                   \
+  X(RUN_DIR_MSYS_CONVERTED, run_dir_msys_converted)                           \
   X(READ_MODE_BYTE, read_mode_byte)                                           \
   X(HELLO_PADDING_NONZERO, hello_padding_nonzero)                             \
   X(HELLO_FLAGS_NONZERO, hello_flags_nonzero)                                 \

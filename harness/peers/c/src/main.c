@@ -4,6 +4,7 @@
 #include <windows.h>
 #include <shellapi.h>
 // clang-format on
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,6 +118,16 @@ static int apply(np_options* o, int role, const char* arg) {
   return 127;
 }
 
+/* The run_dir_msys_converted fault: what MSYS does to a POSIX-looking argument on its way to a
+ * native program when MSYS2_ARG_CONV_EXCL is unset (/c/dir -> C:/dir, slashes kept). */
+static void msys_convert_drive_path(char* path) {
+  char d = path[0] == '/' ? path[1] : '\0';
+  if (!((d >= 'a' && d <= 'z') || (d >= 'A' && d <= 'Z'))) return;
+  if (path[2] != '/' && path[2] != '\0') return;
+  path[0] = (char)toupper((unsigned char)d);
+  path[1] = ':';
+}
+
 int main(void) {
   int argc = 0;
   char** argv = utf8_argv(&argc);
@@ -155,6 +166,7 @@ int main(void) {
       return finish(2);
     }
   }
+  if (np_fault(F_RUN_DIR_MSYS_CONVERTED)) msys_convert_drive_path(o.run_dir);
   char why[200];
   const char* rule = np_check_service(o.service, why, sizeof why);
   if (rule == NULL) rule = np_pipe_name(o.run_dir, o.service, o.pipe_name, sizeof o.pipe_name);
