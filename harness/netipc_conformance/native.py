@@ -17,7 +17,8 @@ import os
 import shlex
 import shutil
 
-from netipc_conformance import programs, reference
+from netipc_conformance import programs
+from netipc_conformance.runtime_base import RuntimeBase
 
 RUNNER_ENV = "NETIPC_NATIVE_RUNNER"
 EMULATOR = programs.REPO / "ci" / "wine-emulator"  # runs one program under the caller's Wine
@@ -53,23 +54,14 @@ def check_runner(runner: list[str], os_name: str | None = None) -> None:
         )
 
 
-class NativeRuntime:
+class NativeRuntime(RuntimeBase):
     kind = "native"
     is_wine = False  # cases take their Windows branch (e.g. MULTI-S-04 is checked)
 
     def __init__(self, runner: list[str] | None = None):
+        super().__init__()
         self.runner = runner_from_env() if runner is None else list(runner)
-        self._launched: list = []
-        self._run_counter = 0
         self._started = False
-        self._owner = True
-
-    def __enter__(self) -> NativeRuntime:
-        self.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
     def env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
         # A runner that is an MSYS program would rewrite arguments that look
@@ -103,25 +95,10 @@ class NativeRuntime:
         """Starts a Windows program; it is ended at close() at the latest."""
         if not self._started:
             raise NativeRuntimeError("the native runtime is not started")
-        core = reference.load()
-        process = core.Process([*self.runner, str(program), *args], env=self.env(extra_env))
-        self._launched.append(process)
-        return process
-
-    def adopt(self, process) -> None:
-        """A process started elsewhere that this runtime must end at close()."""
-        self._launched.append(process)
-
-    def unique_run_dir(self, label: str = "run") -> str:
-        """A Windows-form run_dir no other case of this run uses (the pid keeps
-        workers apart), the same form as WineRuntime's."""
-        self._run_counter += 1
-        return f"C:\\netipc\\{os.getpid()}\\{label}-{self._run_counter}"
+        return self._start([*self.runner, str(program), *args], extra_env)
 
     def close(self) -> None:
-        for process in self._launched:
-            process.terminate(grace=1.0)
-        self._launched.clear()
+        self._end_launched()
         if self._owner and self._started:
             atexit.unregister(self.close)
         self._started = False

@@ -19,6 +19,7 @@ import tempfile
 from pathlib import Path, PureWindowsPath
 
 from netipc_conformance import reference
+from netipc_conformance.runtime_base import RuntimeBase
 
 WINE_ENV = {
     "WINEDEBUG": "-all",
@@ -78,26 +79,17 @@ def wineserver_dirs(prefix: Path) -> list[Path]:
     return list(Path(tempfile.gettempdir()).glob(f"wine-*/{tag}"))
 
 
-class WineRuntime:
+class WineRuntime(RuntimeBase):
     kind = "wine"
     is_wine = True  # Wine does not reproduce every Win32 behaviour (wine-facts.md)
 
     def __init__(self, template: str | None = None):
+        super().__init__()
         self._template = (
             template if template is not None else os.environ.get("NETIPC_WINE_PREFIX_CACHE")
         )
         self._dir: Path | None = None
-        self._launched: list = []
-        self._run_counter = 0
         self.prefix: Path | None = None
-        self._owner = True
-
-    def __enter__(self) -> WineRuntime:
-        self.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
     def env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
         env = {**os.environ, **WINE_ENV, "WINEPREFIX": str(self.prefix)}
@@ -162,24 +154,10 @@ class WineRuntime:
         """Starts a Windows program in this prefix; it is ended at close() at the latest."""
         if self.prefix is None:
             raise WineError("the Wine runtime is not started")
-        core = reference.load()
-        process = core.Process(["wine", str(program), *args], env=self.env(extra_env))
-        self._launched.append(process)
-        return process
-
-    def adopt(self, process) -> None:
-        """A process started elsewhere that this runtime must end at close()."""
-        self._launched.append(process)
-
-    def unique_run_dir(self, label: str = "run") -> str:
-        """A Windows-form run_dir no other case of this run uses."""
-        self._run_counter += 1
-        return f"C:\\netipc\\{os.getpid()}\\{label}-{self._run_counter}"
+        return self._start(["wine", str(program), *args], extra_env)
 
     def close(self) -> None:
-        for process in self._launched:
-            process.terminate(grace=1.0)
-        self._launched.clear()
+        self._end_launched()
         if self._dir is None or not self._owner:
             return
         core = reference.load()

@@ -235,28 +235,6 @@ def test_native_without_a_runner_off_windows_is_bad_usage(tmp_path):
 # -- end to end: the native code path, with Wine underneath ----------------------
 
 
-@pytest.fixture(scope="module")
-def wine_prefix():
-    """A Wine prefix of this module's own, for ci/wine-emulator; closing it ends
-    everything that ran in it."""
-    from netipc_conformance import programs
-    from netipc_conformance.wine import WineMissing
-
-    runtime = WineRuntime()
-    try:
-        programs.program("agent")
-        runtime.start()
-    except (WineMissing, programs.ProgramMissing) as exc:
-        runtime.close()
-        if os.environ.get("NETIPC_REQUIRE_WINE") == "1":
-            pytest.fail(str(exc))
-        pytest.skip(str(exc))
-    try:
-        yield runtime
-    finally:
-        runtime.close()
-
-
 def run_native(prefix: WineRuntime, report_dir: Path, cases: str, runtime: str = "native"):
     env = {**prefix.env(), RUNNER_ENV: str(EMULATOR)}
     env.pop("NETIPC_RUNTIME", None)
@@ -279,8 +257,8 @@ def run_native(prefix: WineRuntime, report_dir: Path, cases: str, runtime: str =
 
 
 @pytest.mark.wine
-def test_the_native_runtime_runs_the_suite(wine_prefix, tmp_path):
-    done, report = run_native(wine_prefix, tmp_path, "HS-S-0*,NAME-S-0*,PAIR-01")
+def test_the_native_runtime_runs_the_suite(wine, tmp_path):
+    done, report = run_native(wine, tmp_path, "HS-S-0*,NAME-S-0*,PAIR-01")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     assert report["runtime"] == "native"
     assert "(native runtime)" in done.stdout
@@ -292,17 +270,17 @@ def test_the_native_runtime_runs_the_suite(wine_prefix, tmp_path):
 
 
 @pytest.mark.wine
-def test_the_native_runtime_takes_the_windows_branch(wine_prefix, tmp_path):
+def test_the_native_runtime_takes_the_windows_branch(wine, tmp_path):
     """MULTI-S-04 is not checkable under the Wine runtime; on the native one it is
     run. With Wine underneath, which ignores FILE_FLAG_FIRST_PIPE_INSTANCE, the
     second server is not refused: it waits for a client until it is killed."""
-    _, under_wine = run_native(wine_prefix, tmp_path / "wine", "MULTI-S-04", runtime="wine")
+    _, under_wine = run_native(wine, tmp_path / "wine", "MULTI-S-04", runtime="wine")
     [result] = under_wine["results"]
     assert under_wine["runtime"] == "wine"
     assert result["verdict"] == "UNSUPPORTED"
     assert result["message"].startswith("not checkable under Wine")
 
-    _, native = run_native(wine_prefix, tmp_path / "native", "MULTI-S-04")
+    _, native = run_native(wine, tmp_path / "native", "MULTI-S-04")
     [result] = native["results"]
     assert native["runtime"] == "native"
     assert result["verdict"] == "INFO", result  # an observation; the case cannot FAIL
