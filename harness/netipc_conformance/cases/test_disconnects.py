@@ -60,7 +60,7 @@ def test_client_leaves_mid_chunk(ctx):
 )
 def test_client_killed(ctx):
     server = ctx.start_server()
-    doomed = Agent(ctx.wine, name="doomed-agent")
+    doomed = Agent(ctx.runtime, name="doomed-agent")
     try:
         drive.client_handshake(doomed, ctx.pipe_name, ctx.hello())
         doomed.kill()

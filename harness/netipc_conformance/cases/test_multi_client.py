@@ -97,7 +97,7 @@ def test_connect_right_after_an_accept(ctx):
     needs=["full"],
 )
 def test_second_server_on_a_live_name(ctx):
-    if ctx.wine.is_wine:  # a Windows runtime would have is_wine False
+    if ctx.runtime.is_wine:  # the native runtime takes the Windows branch
         raise not_checkable_under_wine("Wine ignores FILE_FLAG_FIRST_PIPE_INSTANCE")
     ctx.start_server()
     second = ctx.start_server(wait_ready=False)

@@ -25,7 +25,7 @@ class CaseContext:
     def __init__(
         self,
         info: CaseInfo,
-        wine,
+        runtime,
         peer: Manifest | None = None,
         server_peer: Manifest | None = None,
         client_peer: Manifest | None = None,
@@ -33,7 +33,7 @@ class CaseContext:
         agents: AgentPool | None = None,
     ):
         self.info = info
-        self.wine = wine
+        self.runtime = runtime
         self.peer = peer
         self.server_peer = server_peer or peer
         self.client_peer = client_peer or peer
@@ -41,7 +41,7 @@ class CaseContext:
         self.evidence = Evidence()
         self.core = reference.load()
         label = peer.name if peer else f"{server_peer.name}-{client_peer.name}"
-        self.run_dir = wine.unique_run_dir(info.id)
+        self.run_dir = runtime.unique_run_dir(info.id)
         self.service = service_for(info.id, label)
         self._agents: list[Agent] = []
         self._pool = agents
@@ -65,7 +65,7 @@ class CaseContext:
         return self._agents[0]
 
     def new_agent(self) -> Agent:
-        agent = Agent(self.wine, name=f"agent-{len(self._agents) + 1}")
+        agent = Agent(self.runtime, name=f"agent-{len(self._agents) + 1}")
         agent.observers.append(self.evidence.record_message)
         self._agents.append(agent)
         return agent
@@ -105,7 +105,7 @@ class CaseContext:
             spec,
         )
         label = f"{manifest.name} ({role})"
-        process = launch.start(self.wine, manifest, role, args, label)
+        process = launch.start(self.runtime, manifest, role, args, label)
         record = PeerRecord(label=label, argv=[str(manifest.program), *args])
         self._peers.append((process, record))
         self.evidence.note(f"started {label}: {' '.join(args)}")
@@ -180,13 +180,13 @@ class AgentPool:
     about half a second under Wine. Between cases its handles are closed; an
     agent that misbehaved (a late reply, a crash) is replaced."""
 
-    def __init__(self, wine):
-        self.wine = wine
+    def __init__(self, runtime):
+        self.runtime = runtime
         self._agent: Agent | None = None
 
     def get(self) -> Agent:
         if self._agent is None or not self._agent.alive:
-            self._agent = Agent(self.wine, name="agent")
+            self._agent = Agent(self.runtime, name="agent")
         return self._agent
 
     def release(self, agent: Agent) -> None:
