@@ -180,6 +180,33 @@ TEST(Launcher, TheDestructorEndsTheChild) {
   EXPECT_FALSE(alive(pid));
 }
 
+// Children started at the same moment from several threads each get only
+// their own streams: a sibling holding another's stdout would keep that
+// stream open until the sibling (here, a sleeper) ends.
+TEST(Launcher, ChildrenStartedTogetherShareNoStreams) {
+  constexpr int threads = 4, rounds = 4;
+  std::vector<std::unique_ptr<process>> sleepers[threads];
+  std::vector<std::string> problems[threads];
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      for (int r = 0; r < rounds; ++r) {
+        sleepers[t].push_back(
+            std::make_unique<process>(child_argv({"sleep"}), std::nullopt, std::nullopt));
+        process p(child_argv({"partial"}), std::nullopt, std::nullopt);
+        try {
+          if (p.read_line(stream::out, in(20s)) != "partial") problems[t].push_back("no line");
+          p.read_line(stream::out, in(5s));
+          problems[t].push_back("stdout still open after the child wrote all");
+        } catch (const end_of_stream&) {
+        }
+      }
+    });
+  }
+  for (auto& w : workers) w.join();
+  for (const auto& list : problems) EXPECT_EQ(list, std::vector<std::string>{});
+}
+
 #ifdef _WIN32
 // A wrapper launcher's own children go with it: the job object holds them.
 TEST(Launcher, EndingAChildEndsWhatItStarted) {
