@@ -129,7 +129,7 @@ build_fuzz() {
 start_wine_prefix() {
   command -v wine >/dev/null || die "Wine is missing: apt-get install wine64"
   NETIPC_WINE_DIR=$(mktemp -d "${TMPDIR:-/tmp}/netipc-wine.XXXXXX")
-  export WINEDEBUG=-all WINEDLLOVERRIDES="winedbg.exe=d;mscoree=d;mshtml=d"
+  export WINEDEBUG=-all,err+virtual WINEDLLOVERRIDES="winedbg.exe=d;mscoree=d;mshtml=d"
   trap stop_wine_prefix EXIT
   say "creating a private Wine prefix template ($NETIPC_WINE_DIR/template)"
   # The template is booted, then left alone (its wineserver gone, registry

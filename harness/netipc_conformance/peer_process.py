@@ -35,8 +35,17 @@ class Ending:
         if self.status is None:
             return "did not exit in time and was killed"
         if self.crashed:
-            return f"crashed: exited with status {self.status} and no final exit line"
+            # The verdict line is often all a CI log keeps, so it carries the
+            # clue: whether the program ran at all, and what it said last.
+            said = f"after {len(self.events)} event(s)"
+            last = self.last_stderr_line()
+            said += f", stderr ends: {last!r}" if last else ", nothing on stderr"
+            return f"crashed: exited with status {self.status} and no final exit line ({said})"
         return f"exited with code {self.code} (status {self.status})"
+
+    def last_stderr_line(self, limit: int = 200) -> str:
+        lines = [line.strip() for line in self.stderr.splitlines() if line.strip()]
+        return lines[-1][:limit] if lines else ""
 
 
 class PeerProcess:

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import os
+import platform
+import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 
 from netipc_conformance import programs
-from netipc_conformance.wine import WineRuntime, processes_in_prefix, windows_path
+from netipc_conformance import wine as wine_module
+from netipc_conformance.wine import WineRuntime, processes_in_prefix, windows_path, wine_command
 
 pytestmark = pytest.mark.wine
 
@@ -46,3 +51,31 @@ def test_run_dirs_are_unique_and_windows_form(wine):
 def test_processes_in_prefix_sees_only_that_prefix(tmp_path):
     assert processes_in_prefix(tmp_path / "nobody-uses-this") == []
     assert os.getpid() not in processes_in_prefix(tmp_path)
+
+
+ADDR_NO_RANDOMIZE = 0x0040000
+
+
+def test_programs_run_with_address_space_randomisation_off(wine):
+    # With it on, a Wine start now and then dies before the program runs
+    # (wine_command); the kernel shows the personality the program runs with.
+    probe = ["setarch", platform.machine(), "--addr-no-randomize", "true"]
+    if shutil.which("setarch") is None or subprocess.run(probe, check=False).returncode != 0:
+        pytest.skip("this kernel refuses setarch --addr-no-randomize")
+    agent = wine.launch(programs.program("agent"))
+    agent.write_stdin(b'{"id":1,"op":"ping"}\n')
+    assert b'"ok":true' in agent.read_line("stdout", 30)
+    proc = Path("/proc", str(agent.pid))
+    personality = int((proc / "personality").read_text(), 16)
+    assert personality & ADDR_NO_RANDOMIZE
+    # setarch and wine exec in turn: the PID we hold is the program's own.
+    assert "netipc-agent.exe" in (proc / "cmdline").read_text()
+
+
+def test_without_setarch_programs_start_with_plain_wine(monkeypatch):
+    monkeypatch.setattr(wine_module.shutil, "which", lambda name: None)
+    wine_command.cache_clear()
+    try:
+        assert wine_command() == ("wine",)
+    finally:
+        wine_command.cache_clear()
