@@ -9,31 +9,23 @@
 
 static uint64_t align8(uint64_t v) { return (v + 7u) & ~(uint64_t)7u; }
 
-static uint32_t item_stride(uint32_t item_len) { return (uint32_t)align8(item_len); }
-
-size_t np_request_len(uint32_t items, uint32_t item_len) {
-  if (items == 0) return item_len;
-  return (size_t)align8((uint64_t)items * 8u) + (size_t)items * item_stride(item_len);
+size_t np_batch_len(const np_item* items, uint32_t count) {
+  uint64_t len = align8((uint64_t)count * 8u);
+  for (uint32_t i = 0; i < count; i++) len += align8(items[i].len);
+  return (size_t)len;
 }
 
-static void fill(uint8_t* out, uint64_t message_id, uint32_t item, uint32_t len) {
-  for (uint32_t j = 0; j < len; j++) out[j] = (uint8_t)(message_id * 131u + item * 17u + j);
-}
-
-void np_request_fill(uint8_t* out, uint64_t message_id, uint32_t items, uint32_t item_len) {
-  if (items == 0) {
-    fill(out, message_id, 0, item_len);
-    return;
-  }
-  size_t area = (size_t)align8((uint64_t)items * 8u);
-  memset(out, 0, np_request_len(items, item_len));
-  for (uint32_t i = 0; i < items; i++) {
-    uint32_t off = i * item_stride(item_len);
+void np_batch_encode(const np_item* items, uint32_t count, uint8_t* out) {
+  size_t area = (size_t)align8((uint64_t)count * 8u);
+  uint32_t off = 0;
+  memset(out, 0, np_batch_len(items, count));
+  for (uint32_t i = 0; i < count; i++) {
     /* The fault measures offsets from the payload start, not from the packed area. */
     np_put32(out + (size_t)i * 8u,
              off + (np_fault(F_BATCH_OFFSETS_FROM_PAYLOAD_START) ? (uint32_t)area : 0u));
-    np_put32(out + (size_t)i * 8u + 4u, item_len);
-    fill(out + area + off, message_id, i, item_len);
+    np_put32(out + (size_t)i * 8u + 4u, items[i].len);
+    if (items[i].len) memcpy(out + area + off, items[i].data, items[i].len);
+    off += (uint32_t)align8(items[i].len);
   }
 }
 

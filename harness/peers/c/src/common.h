@@ -1,4 +1,4 @@
-/* Shared types of the C sample peer: configuration, the error value, helpers. */
+/* Shared types of the C sample library: configuration, the error value. */
 #ifndef NP_COMMON_H
 #define NP_COMMON_H
 
@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <windows.h>
 
-/* The eight config flags of docs/peer-cli.md. */
+/* The config values of a HELLO and of a server's decision. */
 typedef struct {
   uint64_t auth_token;
   uint32_t supported;
@@ -18,34 +18,24 @@ typedef struct {
   uint32_t packet_size;
 } np_config;
 
-/* Why a session ended (the `reason` of a close event). */
+/* Why a call failed. */
 enum np_reason {
   NP_OK = 0,
-  NP_CLOSED,
-  NP_DISCONNECTED,
-  NP_PROTOCOL,
-  NP_REJECTED,
+  NP_CLOSED,       /* stopped on purpose */
+  NP_DISCONNECTED, /* the other side left (NP-17) */
+  NP_PROTOCOL,     /* the other side broke `rule` */
+  NP_REJECTED,     /* the handshake (or the agreed limits) refused */
   NP_TIMEOUT,
-  NP_WIN32
-};
-
-/* Exit codes (docs/peer-cli.md). */
-enum {
-  NP_EXIT_OK = 0,
-  NP_EXIT_ARGS = 2,
-  NP_EXIT_REJECTED = 3,
-  NP_EXIT_DISCONNECTED = 4,
-  NP_EXIT_PROTOCOL = 5,
-  NP_EXIT_TIMEOUT = 6,
-  NP_EXIT_WIN32 = 7,
-  NP_EXIT_UNKNOWN_OPTION = 127
+  NP_WIN32,
+  NP_BAD_NAME /* the service or pipe name breaks NP-4 / NP-2 */
 };
 
 typedef struct {
   int reason;       /* enum np_reason */
-  const char* rule; /* rule name when reason is NP_PROTOCOL or NP_REJECTED */
+  const char* rule; /* rule name when reason is NP_PROTOCOL, NP_REJECTED or NP_BAD_NAME */
   DWORD win32;      /* Win32 code when known, else 0 */
   int has_win32;    /* win32 is meaningful */
+  int mid_message;  /* the failure came between two chunks of one message */
   char detail[256]; /* a sentence for humans */
 } np_err;
 
@@ -53,10 +43,6 @@ typedef struct {
 int np_rule(np_err* e, const char* rule, const char* fmt, ...);
 /* Record a Win32 failure of `what`, classifying disconnects (NP-17) and timeouts. */
 int np_win32(np_err* e, DWORD code, const char* what);
-/* The clauses.md id of a rule name ("" when unknown). */
-const char* np_rule_clause(const char* rule);
 const char* np_win32_name(DWORD code);
-const char* np_reason_name(int reason);
-int np_exit_for(int reason, int mid_message);
 
 #endif

@@ -1,7 +1,9 @@
 /* FNV-1a 64 and the derived pipe name. */
 #include "names.h"
 
+#include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fault.h"
@@ -41,7 +43,21 @@ const char* np_check_service(char* service, char* why, size_t why_len) {
   return NULL;
 }
 
-const char* np_pipe_name(const char* run_dir, const char* service, char* out, size_t out_len) {
+/* The run_dir_msys_converted fault: what MSYS does to a POSIX-looking argument on its way to a
+ * native program when MSYS2_ARG_CONV_EXCL is unset (/c/dir -> C:/dir, slashes kept). */
+static void msys_convert_drive_path(char* path) {
+  char d = path[0] == '/' ? path[1] : '\0';
+  if (!((d >= 'a' && d <= 'z') || (d >= 'A' && d <= 'Z'))) return;
+  if (path[2] != '/' && path[2] != '\0') return;
+  path[0] = (char)toupper((unsigned char)d);
+  path[1] = ':';
+}
+
+const char* np_pipe_name(const char* run_dir_in, const char* service, char* out, size_t out_len) {
+  char* run_dir = malloc(strlen(run_dir_in) + 1);
+  if (run_dir == NULL) return "pipe_name_too_long";
+  strcpy(run_dir, run_dir_in);
+  if (np_fault(F_RUN_DIR_MSYS_CONVERTED)) msys_convert_drive_path(run_dir);
   size_t n = strlen(run_dir);
   if (np_fault(F_RUN_DIR_NORMALIZED)) {
     while (n > 0 && (run_dir[n - 1] == '\\' || run_dir[n - 1] == '/')) n--;
@@ -50,6 +66,7 @@ const char* np_pipe_name(const char* run_dir, const char* service, char* out, si
   const char* fmt = "\\\\.\\pipe\\netipc-%016llx-%s";
   if (np_fault(F_HEX_UNPADDED)) fmt = "\\\\.\\pipe\\netipc-%llx-%s";
   int len = snprintf(out, out_len, fmt, h, service);
+  free(run_dir);
   if (len < 0 || (size_t)len >= out_len || len > NP_PIPE_NAME_MAX) return "pipe_name_too_long";
   return NULL;
 }

@@ -158,7 +158,7 @@ int np_pipe_read_for(np_pipe* p, np_buf* b, DWORD wait_ms, int* timed_out, np_er
 
 int np_pipe_read(np_pipe* p, np_buf* b, np_err* e) {
   int timed_out = 0;
-  return np_pipe_read_for(p, b, p->deadline_ms, &timed_out, e);
+  return np_pipe_read_for(p, b, p->read_ms, &timed_out, e);
 }
 
 int np_pipe_write(np_pipe* p, const void* data, size_t len, np_err* e) {
@@ -168,7 +168,7 @@ int np_pipe_write(np_pipe* p, const void* data, size_t len, np_err* e) {
   ov.hEvent = event_of(&p->wev);
   BOOL r = WriteFile(p->h, data, (DWORD)len, NULL, &ov);
   err = r ? 0 : GetLastError();
-  int ok = complete(p->h, &ov, r, p->deadline_ms, &n, &err, &timed_out);
+  int ok = complete(p->h, &ov, r, p->write_ms, &n, &err, &timed_out);
   if (ok && n == len) return 1;
   if (ok) return np_win32(e, ERROR_WRITE_FAULT, "WriteFile (short write)");
   np_win32(e, err, "WriteFile");

@@ -6,8 +6,8 @@
 
 typedef struct {
   HANDLE h;
-  DWORD deadline_ms;
-  HANDLE rev, wev; /* one event per direction (reads and writes may run on two threads) */
+  DWORD read_ms, write_ms; /* the deadline of each read and write */
+  HANDLE rev, wev;         /* one event per direction (reads and writes may run on two threads) */
 } np_pipe;
 
 /* A growable buffer holding one pipe message. */
