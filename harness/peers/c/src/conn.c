@@ -119,28 +119,40 @@ void np_server_close(np_server* s) {
   free(s);
 }
 
+static np_conn* stopped(np_err* e) {
+  np_win32(e, ERROR_OPERATION_ABORTED, "accept stopped");
+  e->reason = NP_CLOSED;
+  return NULL;
+}
+
 np_conn* np_accept(np_server* s, DWORD wait_ms, HANDLE stop, np_err* e) {
   if (s->listening == INVALID_HANDLE_VALUE) {
-    if (s->prev_ended) {
-      HANDLE waits[2] = {s->prev_ended, stop};
-      DWORD w = WaitForMultipleObjects(2, waits, FALSE, INFINITE);
-      CloseHandle(s->prev_ended);
-      s->prev_ended = NULL;
-      if (w != WAIT_OBJECT_0) {
-        np_win32(e, ERROR_OPERATION_ABORTED, "stopped");
-        e->reason = NP_CLOSED;
-        return NULL;
-      }
+    /* The fault's accept loop polls for the end of the session (every 20 ms), so a client that
+     * comes right after a session ended finds no instance at all. */
+    while (s->prev_ended && WaitForSingleObject(s->prev_ended, 0) == WAIT_TIMEOUT) {
+      if (WaitForSingleObject(stop, 20) != WAIT_TIMEOUT) return stopped(e);
     }
+    if (s->prev_ended) CloseHandle(s->prev_ended);
+    s->prev_ended = NULL;
     s->listening = np_pipe_create(s->wname, s->bufsize, e);
     if (s->listening == INVALID_HANDLE_VALUE) return NULL;
   }
-  if (!np_pipe_accept(s->listening, wait_ms, stop, e)) return NULL;
-  np_conn* c = new_conn(s->listening, 1, &s->cfg);
+  /* one_client_at_a_time: the turn goes to sessions in accept order; the next instance exists
+   * (a client can connect) but its session waits until the running one has ended. */
+  HANDLE turn[2] = {g_turn, stop};
+  int holds_turn = g_turn && np_fault(F_ONE_CLIENT_AT_A_TIME);
+  if (holds_turn && WaitForMultipleObjects(2, turn, FALSE, INFINITE) != WAIT_OBJECT_0)
+    return stopped(e);
+  np_conn* c = NULL;
+  if (np_pipe_accept(s->listening, wait_ms, stop, e)) {
+    c = new_conn(s->listening, 1, &s->cfg);
+    if (c == NULL) np_win32(e, ERROR_OUTOFMEMORY, "accept");
+  }
   if (c == NULL) {
-    np_win32(e, ERROR_OUTOFMEMORY, "accept");
+    if (holds_turn) ReleaseSemaphore(g_turn, 1, NULL);
     return NULL;
   }
+  c->holds_turn = holds_turn;
   s->listening = INVALID_HANDLE_VALUE;
   if (np_fault(F_NO_NEW_INSTANCE_UNTIL_SESSION_ENDS)) {
     s->prev_ended = CreateEventW(NULL, TRUE, FALSE, NULL);
@@ -194,10 +206,6 @@ int np_server_handshake(np_conn* c, DWORD deadline_ms, np_report* r, np_err* e) 
   uint64_t id = 0;
   int io_failed = 0;
   c->pipe.read_ms = c->pipe.write_ms = deadline_ms;
-  if (g_turn && np_fault(F_ONE_CLIENT_AT_A_TIME)) {
-    WaitForSingleObject(g_turn, INFINITE);
-    c->holds_turn = 1;
-  }
   const char* rule = read_hello(c, &hello, &id, e, &io_failed);
   unsigned status;
   if (io_failed) return 0;
