@@ -13,6 +13,8 @@ mod args;
 mod client;
 mod events;
 mod server;
+#[cfg(test)]
+mod tests;
 
 use std::time::Duration;
 

@@ -156,7 +156,7 @@ fn serve<A: Adapter>(a: &A, conn: u64, mut s: A::Session, o: &Options) -> Sessio
 
 /// The echo; a payload above the agreed response limit cannot be echoed and
 /// is answered LIMIT_EXCEEDED with no payload (as the reference does).
-fn response_to(m: Message, max_response: u32) -> Message {
+pub(crate) fn response_to(m: Message, max_response: u32) -> Message {
     if m.payload.len() > max_response as usize {
         return Message {
             kind: KIND_RESPONSE,
