@@ -9,4 +9,7 @@ mkdir -p "$out"
 "$out/netipc-rust-peer-unit"
 /usr/bin/rustc --edition 2021 --test -o "$out/netipc-peer-kit-unit" "$here/../../kits/rust/src/lib.rs"
 # the kit's tests print the peer's JSON events; show only the verdicts
-"$out/netipc-peer-kit-unit" | grep -v '^{'
+status=0
+"$out/netipc-peer-kit-unit" >"$out/kit-unit.log" 2>&1 || status=$?
+grep -v '^{' "$out/kit-unit.log"
+exit "$status"
