@@ -53,7 +53,7 @@ def build_hint() -> str:
     chosen = _from_env()
     if chosen:
         var = chosen[0]
-        return f"{var} names that folder: point it at a cross build of reference/ ({CROSS_BUILD})"
+        return f"{var} (or --programs) names that folder: point it at a cross build ({CROSS_BUILD})"
     if locations.checkout():
         return "./ci/test builds them (or: cmake --build build/win64)"
     return (

@@ -124,13 +124,13 @@ def count_vectors() -> int:
 
 
 def test_vectors_check_from_the_install(installed):
-    done = cli(installed, "vectors", "check", "--impl", "both")
+    done = cli(installed, "vectors", "check")
     assert done.returncode == 0, output(done)
     shipped = package_dir(installed) / "vectors"
     total = count_vectors()
-    for impl in ("reference", "purepy"):
-        line = f"{impl}: {total} passed, 0 failed (7 files in {shipped})"
-        assert line in done.stdout.splitlines(), output(done)
+    # The reference only: the pure-Python model adds time, not packaging.
+    line = f"reference: {total} passed, 0 failed (7 files in {shipped})"
+    assert line in done.stdout.splitlines(), output(done)
 
 
 def test_vectors_add_writes_only_where_the_user_says(installed, tmp_path):
