@@ -18,6 +18,8 @@ PROGRAMS = {
     "agent": "reference/programs/agent/netipc-agent.exe",
     "ref-peer": "reference/programs/ref_peer/netipc-ref-peer.exe",
     "rawpipe": "reference/programs/rawpipe_bench/netipc-rawpipe.exe",
+    # Not a program: ProcessPrng for Wine before 8.13 (wine.provide_bcryptprimitives).
+    "bcryptprimitives": "reference/programs/bcryptprimitives/bcryptprimitives.dll",
 }
 PROGRAMS_ENV = "NETIPC_PROGRAMS_DIR"
 # The older name, still honoured (scripts and tests set it).
