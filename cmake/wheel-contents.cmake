@@ -4,8 +4,9 @@
 # netipc_conformance/locations.py and programs.py:
 #   netipc_conformance/vectors/          the golden vectors and their schemas
 #   netipc_conformance/peers/reference/  the reference manifests (--peer reference)
-#   netipc_conformance/win64/            the Windows programs, laid out as build/win64,
-#                                        when mingw-w64 is on the build machine
+#   netipc_conformance/win64/            the Windows programs (and the
+#                                        bcryptprimitives.dll Wine 8.0 lacks), laid out as
+#                                        build/win64, when mingw-w64 is on the build machine
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/vectors/ DESTINATION netipc_conformance/vectors
         COMPONENT python)
 install(FILES ${PROJECT_SOURCE_DIR}/harness/peers/reference/full.toml
@@ -13,10 +14,12 @@ install(FILES ${PROJECT_SOURCE_DIR}/harness/peers/reference/full.toml
         DESTINATION netipc_conformance/peers/reference COMPONENT python)
 
 option(NETIPC_WHEEL_PROGRAMS "Cross-build the Windows programs into the wheel (mingw-w64)" ON)
+# Every file of harness/netipc_conformance/programs.py's PROGRAMS (test_packaging.py checks).
 set(NETIPC_WHEEL_PROGRAM_FILES
     reference/programs/agent/netipc-agent.exe
     reference/programs/ref_peer/netipc-ref-peer.exe
-    reference/programs/rawpipe_bench/netipc-rawpipe.exe)
+    reference/programs/rawpipe_bench/netipc-rawpipe.exe
+    reference/programs/bcryptprimitives/bcryptprimitives.dll)
 find_program(NETIPC_MINGW_CC x86_64-w64-mingw32-gcc-posix)
 find_program(NETIPC_MINGW_CXX x86_64-w64-mingw32-g++-posix)
 if(NOT NETIPC_WHEEL_PROGRAMS)
@@ -37,7 +40,7 @@ else()
     CMAKE_ARGS -DCMAKE_TOOLCHAIN_FILE=${PROJECT_SOURCE_DIR}/cmake/toolchain-mingw-w64.cmake
                -DCMAKE_BUILD_TYPE=Release -DNETIPC_BUILD_TESTS=OFF
     BUILD_COMMAND ${CMAKE_COMMAND} --build <BINARY_DIR> --target netipc-agent netipc-ref-peer
-                  netipc-rawpipe
+                  netipc-rawpipe bcryptprimitives
     BUILD_ALWAYS ON
     INSTALL_COMMAND ""
     BUILD_BYPRODUCTS ${built})

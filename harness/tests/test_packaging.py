@@ -120,6 +120,12 @@ def test_every_third_party_import_of_the_package_is_a_dependency():
         assert dist in runtime, f"{path.relative_to(REPO)} imports {module}: declare {dist}"
 
 
+def test_the_wheel_carries_every_program_the_harness_looks_for():
+    text = (REPO / "cmake" / "wheel-contents.cmake").read_text()
+    listed = set(re.search(r"set\(NETIPC_WHEEL_PROGRAM_FILES\s+([^)]*)\)", text).group(1).split())
+    assert listed == set(programs.PROGRAMS.values())
+
+
 # --- where an install finds its files -----------------------------------------
 
 
