@@ -34,7 +34,7 @@ from netipc_conformance.verdicts import (
     load_expected,
 )
 
-from . import launch
+from . import blocking, deadlines, launch
 from . import report as reports
 from .context import AgentPool, CaseContext
 from .outcomes import Observation, Unsupported, Violation
@@ -90,6 +90,7 @@ def pytest_configure(config):
         "probe_problems": [],
     }
     config.stash[RESULTS] = []
+    blocking.register(config)
     if not _is_worker(config):  # workers ship results in their reports
         config.pluginmanager.register(_Collector(config.stash[RESULTS]), "netipc-collector")
 
@@ -175,7 +176,7 @@ def pytest_sessionstart(session):
                 launch.RunSpec(peer.config),
             )
             process = launch.start(runtime, peer, "server", [*args, MADE_UP_OPTION], "probe")
-            ending = process.finish(15)
+            ending = process.finish(deadlines.OPTION_PROBE_S)
             process.kill()
             if ending.code != 127:
                 state["probe_problems"].append(
