@@ -16,9 +16,13 @@ def test_the_first_foundation_failure_blocks_the_role(monkeypatch, tmp_path):
     (tmp_path / "b").mkdir()
     roles = blocking.BlockedRoles(SimpleNamespace())
     assert roles.blocker("c", "server") is None
-    roles.record("NAME-S-01", blocking.FoundationFailure("c", "server", "NP-2", "no pipe"))
-    roles.record("HS-S-01", blocking.FoundationFailure("c", "server", "NP-2", "later"))
-    assert roles.blocker("c", "server") == {"case": "NAME-S-01", "message": "NP-2: no pipe"}
+    roles.record("NAME-S-01", "c", "server", "NP-2: no pipe", error=False)
+    roles.record("HS-S-01", "c", "server", "NP-2: later", error=False)
+    assert roles.blocker("c", "server") == {
+        "case": "NAME-S-01",
+        "message": "NP-2: no pipe",
+        "error": False,
+    }
     assert roles.blocker("c", "client") is None  # the other role still runs
     assert roles.blocker("go", "server") is None  # and so does every other peer
     # A worker (another process) sees it through the inherited directory.
