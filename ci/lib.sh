@@ -7,33 +7,53 @@ NETIPC_BUILD=${NETIPC_BUILD:-$NETIPC_ROOT/build}
 NETIPC_VENV=${NETIPC_VENV:-$NETIPC_ROOT/.venv}
 JOBS=${JOBS:-2}
 
-# Debian/Ubuntu packages the project builds and runs with.
-APT_PACKAGES=(
-  cmake ninja-build g++ clang clang-format libclang-rt-14-dev
-  googletest libgtest-dev libgmock-dev libbenchmark-dev
-  libboost-dev libboost-filesystem-dev nlohmann-json3-dev libcli11-dev
+# Debian/Ubuntu packages. GATE_APT_PACKAGES is what gating a peer needs
+# (ci/gate): Wine, mingw-w64, the C++ build of the reference programs and of
+# the Python module (Boost.Process for its launcher), Python. The rest only
+# the project's own tests need (ci/test, ci/run-suite): the native unit tests
+# and benchmark, the fuzz run (clang), the formatters, the Go and Rust sample
+# peers, the report page's browser check.
+GATE_APT_PACKAGES=(
+  cmake ninja-build g++
+  googletest libboost-dev libboost-filesystem-dev nlohmann-json3-dev libcli11-dev
   mingw-w64 g++-mingw-w64-x86-64-posix wine wine64
   python3-venv python3-dev
+)
+TEST_APT_PACKAGES=(
+  clang clang-format libclang-rt-14-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
   golang-go rustc rustfmt libstd-rust-dev-windows chromium
 )
+APT_PACKAGES=("${GATE_APT_PACKAGES[@]}" "${TEST_APT_PACKAGES[@]}")
 
 say() { printf '==> %s\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
+# The packages of a set: `gate` (what ci/gate needs) or, by default, all.
+apt_package_set() {
+  case ${1:-all} in
+    gate) printf '%s\n' "${GATE_APT_PACKAGES[@]}" ;;
+    all) printf '%s\n' "${APT_PACKAGES[@]}" ;;
+    *) die "unknown package set '$1' (gate or all)" ;;
+  esac
+}
+
 missing_apt_packages() {
-  local pkg missing=()
-  for pkg in "${APT_PACKAGES[@]}"; do
+  local pkg missing=() wanted
+  mapfile -t wanted < <(apt_package_set "${1:-all}")
+  for pkg in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' ||
       missing+=("$pkg")
   done
   printf '%s\n' "${missing[@]}"
 }
 
+# ensure_apt_packages [gate|all]: installs what is missing of that set.
 ensure_apt_packages() {
+  local set=${1:-all} missing
   command -v dpkg-query >/dev/null ||
-    die "this set-up needs a Debian or Ubuntu system (dpkg-query not found); install by hand: ${APT_PACKAGES[*]}"
-  local missing
-  mapfile -t missing < <(missing_apt_packages | sed '/^$/d')
+    die "this set-up needs a Debian or Ubuntu system (dpkg-query not found); install by hand: $(apt_package_set "$set" | tr '\n' ' ')"
+  mapfile -t missing < <(missing_apt_packages "$set" | sed '/^$/d')
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" -ne 0 ]; then
     die "missing system packages: ${missing[*]}. Run as root, or: sudo apt-get install -y ${missing[*]}"
@@ -85,13 +105,19 @@ build_native() {
   cmake --build "$NETIPC_BUILD/native" -j "$JOBS"
 }
 
+# build_windows [TARGET...]: every Windows program and test, or only the
+# targets named (ci/gate: the agent and the reference peer, not the tests).
 build_windows() {
-  say "cross-building the Windows programs with mingw-w64 (build/win64)"
+  say "cross-building the Windows programs with mingw-w64 (build/win64${1:+: $*})"
   cmake -S "$NETIPC_ROOT" -B "$NETIPC_BUILD/win64" -G Ninja -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_TOOLCHAIN_FILE="$NETIPC_ROOT/cmake/toolchain-mingw-w64.cmake" \
     -DNETIPC_BUILD_TESTS=ON >/dev/null
-  cmake --build "$NETIPC_BUILD/win64" -j "$JOBS"
+  cmake --build "$NETIPC_BUILD/win64" -j "$JOBS" ${1:+--target "$@"}
 }
+
+# What the gate runs: the agent plays the other side, the reference peer is
+# the PAIR matrix's partner, the raw pipe is the bench's ceiling.
+GATE_WINDOWS_TARGETS=(netipc-agent netipc-ref-peer netipc-rawpipe)
 
 # The sample peers (harness/peers/*/build.sh OUT_DIR), next to the
 # reference programs, where their manifests look: {win64_build}/peers/NAME.

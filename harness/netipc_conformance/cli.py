@@ -12,12 +12,10 @@ import os
 import sys
 from pathlib import Path
 
-from netipc_conformance import names_cmd, reference
+from netipc_conformance import locations, names_cmd, programs, reference
 from netipc_conformance import runtime as runtimes
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-REPO = Path(__file__).resolve().parents[2]
-DEFAULT_VECTORS = REPO / "vectors"
 
 
 class UsageError(Exception):
@@ -74,6 +72,7 @@ def _impl(name: str):
 
 def cmd_vectors_check(args: argparse.Namespace) -> int:
     vectors = _vectors_module()
+    args.dir = args.dir or locations.vectors_dir()
     impls = ["reference", "purepy"] if args.impl == "both" else [args.impl]
     try:
         loaded = vectors.load(args.dir)
@@ -97,8 +96,28 @@ def cmd_vectors_check(args: argparse.Namespace) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
+def _vectors_to_write(args: argparse.Namespace) -> Path:
+    """Where `vectors add` writes: --vectors-dir, else the checkout's vectors/.
+
+    An installed package's copy is never written: it belongs to the package
+    (and is often read-only), and a reinstall would lose the addition.
+    """
+    if args.dir:
+        return args.dir
+    if locations.checkout():
+        return locations.vectors_dir()
+    shipped = locations.vectors_dir()
+    state = "read-only" if not os.access(shipped, os.W_OK) else "part of the installed package"
+    raise UsageError(
+        f"vectors add writes to a vectors folder you name: give --vectors-dir DIR "
+        f"(a new or empty DIR starts as a copy of the shipped vectors); the shipped ones at "
+        f"{shipped} are {state}"
+    )
+
+
 def cmd_vectors_add(args: argparse.Namespace) -> int:
     vectors = _vectors_module()
+    args.dir = _vectors_to_write(args)
     try:
         inputs = json.loads(args.input)
     except json.JSONDecodeError as exc:
@@ -107,6 +126,10 @@ def cmd_vectors_add(args: argparse.Namespace) -> int:
         raise UsageError("--input must be a JSON object of the vector's input fields")
     inputs = {"id": args.id, "rationale": args.rationale, **inputs}
     try:
+        if vectors.seed(args.dir, locations.vectors_dir()):
+            print(
+                f"{args.dir}: new vectors folder, filled with the shipped vectors", file=sys.stderr
+            )
         added = vectors.add(args.dir, args.file, inputs, reference.load())
     except vectors.VectorFileError as exc:
         raise UsageError(str(exc)) from exc
@@ -122,12 +145,45 @@ def _runtime_kind(args: argparse.Namespace) -> str:
         raise UsageError(str(exc)) from None
 
 
+def _use_programs(args: argparse.Namespace) -> None:
+    """--programs DIR: for this process and every one it starts (pytest-xdist workers)."""
+    if args.programs is None:
+        return
+    if not args.programs.is_dir():
+        raise UsageError(f"--programs {args.programs}: no such folder")
+    os.environ[programs.PROGRAMS_ENV] = str(args.programs.resolve())
+
+
+def _need_program(name: str) -> None:
+    try:
+        programs.program(name)
+    except programs.ProgramMissing as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _peer_paths(given: list[str]) -> list[str]:
+    """--peer values as manifest paths (built-in names resolved), each one loadable."""
+    from netipc_conformance.manifest import ManifestError, load
+
+    paths = [locations.peer_manifest(p) for p in given]
+    try:
+        for path in paths:
+            load(path)
+    except ManifestError as exc:
+        names = ", ".join(locations.builtin_peers())
+        raise UsageError(f"{exc} (built-in peers: {names})") from None
+    return paths
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from netipc_conformance.suite import runner
 
+    _use_programs(args)
+    peers = _peer_paths(args.peer)
+    _need_program("agent")  # every run drives pipes through it
     return runner.run(
         runtime=_runtime_kind(args),
-        peers=args.peer,
+        peers=peers,
         cases=args.cases,
         xfail=args.xfail,
         report_dir=args.report_dir,
@@ -148,6 +204,8 @@ def cmd_faults(args: argparse.Namespace) -> int:
     from netipc_conformance import faults
 
     kind = _runtime_kind(args)
+    _use_programs(args)
+    _need_program("agent")
     try:
         catalogue = faults.load_catalogue(args.catalogue)
     except faults.FaultCatalogueError as exc:
@@ -176,7 +234,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from netipc_conformance.manifest import ManifestError, check_program_exists, load
 
     kind = _runtime_kind(args)
-    paths = args.peer or sorted(p for p in (REPO / "harness" / "peers").glob("*/full.toml"))
+    _use_programs(args)
+    _need_program("rawpipe")
+    given = [locations.peer_manifest(p) for p in args.peer or []]
+    paths = given or sorted(locations.peers_dir().glob("*/full.toml"))
     try:
         peers = [load(p) for p in paths]
         for peer in peers:
@@ -220,6 +281,17 @@ def _add_runtime_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_programs_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--programs",
+        type=Path,
+        metavar="DIR",
+        help=f"the Windows programs (agent, reference peer, raw pipe), a folder laid out as "
+        f"the cross build build/win64 (default: ${programs.PROGRAMS_ENV}, else the checkout's "
+        f"build/win64, else the ones installed with the package)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="netipc-conformance",
@@ -239,7 +311,13 @@ def build_parser() -> argparse.ArgumentParser:
     names.set_defaults(func=cmd_names)
 
     run = sub.add_parser("run", help="run the conformance suite against peer manifests")
-    run.add_argument("--peer", action="append", required=True, help="a peer manifest (repeatable)")
+    run.add_argument(
+        "--peer",
+        action="append",
+        required=True,
+        help="a peer manifest (repeatable), or a built-in peer's name: reference, "
+        "reference-minimal (in a checkout also c, go, rust and their -minimal)",
+    )
     run.add_argument(
         "--jobs",
         type=int,
@@ -258,6 +336,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("-v", "--verbose", action="store_true", help="one line per case")
     _add_runtime_option(run)
+    _add_programs_option(run)
     run.set_defaults(func=cmd_run)
 
     cases = sub.add_parser("cases", help="the case catalogue, from the code itself")
@@ -269,32 +348,37 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--peer",
         action="append",
-        type=Path,
-        help="a full-tier manifest (repeatable; default: every bundled full.toml)",
+        help="a full-tier manifest or built-in peer name (repeatable; default: every bundled "
+        "full.toml)",
     )
     bench.add_argument("--samples", type=int, default=3, help="samples per figure (median)")
     bench.add_argument("--quick", action="store_true", help="a tenth of the messages")
     bench.add_argument("--report-dir", type=Path, default=Path("reports"))
     _add_runtime_option(bench)
+    _add_programs_option(bench)
     bench.set_defaults(func=cmd_bench)
 
     zoo = sub.add_parser("faults", help="the kill matrix: run each planted fault's cases")
-    zoo.add_argument(
-        "--peer", type=Path, default=REPO / "harness/peers/c/full.toml", help="the peer manifest"
-    )
-    zoo.add_argument(
-        "--catalogue", type=Path, default=REPO / "harness/peers/c/faults.toml", help="faults"
-    )
+    peers = locations.peers_dir()
+    zoo.add_argument("--peer", type=Path, default=peers / "c/full.toml", help="the peer manifest")
+    zoo.add_argument("--catalogue", type=Path, default=peers / "c/faults.toml", help="faults")
     zoo.add_argument("--only", nargs="*", help="these faults only")
     zoo.add_argument("--parallel", type=int, default=6, help="faults run at once (default 6)")
     zoo.add_argument("--markdown", type=Path, help="write the table here (docs/faults.md)")
     _add_runtime_option(zoo)
+    _add_programs_option(zoo)
     zoo.set_defaults(func=cmd_faults)
 
     vec = sub.add_parser("vectors", help="golden vectors: check them, add new ones")
     vec_sub = vec.add_subparsers(dest="vectors_command", required=True)
     check = vec_sub.add_parser("check", help="check every vector against the reference")
-    check.add_argument("--dir", type=Path, default=DEFAULT_VECTORS)
+    check.add_argument(
+        "--vectors-dir",
+        "--dir",
+        dest="dir",
+        type=Path,
+        help="the vectors folder (default: the checkout's vectors/, or the installed copy)",
+    )
     check.add_argument("--impl", choices=["reference", "purepy", "both"], default="reference")
     check.set_defaults(func=cmd_vectors_check)
     add = vec_sub.add_parser(
@@ -304,7 +388,14 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--id", required=True)
     add.add_argument("--rationale", required=True, help="why this input matters")
     add.add_argument("--input", required=True, help="the input fields as a JSON object")
-    add.add_argument("--dir", type=Path, default=DEFAULT_VECTORS)
+    add.add_argument(
+        "--vectors-dir",
+        "--dir",
+        dest="dir",
+        type=Path,
+        help="the vectors folder written (a new or empty one starts as a copy of the shipped "
+        "vectors; default in a checkout: its vectors/; required when installed)",
+    )
     add.set_defaults(func=cmd_vectors_add)
     return parser
 

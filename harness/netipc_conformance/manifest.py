@@ -6,7 +6,9 @@ ManifestError (one line, no traceback at the CLI).
 
 Placeholders in `program`, `args` and `env` values:
   {repo}         the harness's repository root
-  {win64_build}  the cross build folder (env NETIPC_WIN64_BUILD or build/win64)
+  {win64_build}  the folder of the Windows programs (programs.win64_build():
+                 NETIPC_PROGRAMS_DIR, the checkout's build/win64 or the
+                 installed package's win64/)
   {manifest_dir} the folder holding the manifest
   {run_dir} {service}  filled per case
   {options}      full tier only, a whole argv item: the docs/peer-cli.md
@@ -24,6 +26,8 @@ from importlib import resources
 from pathlib import Path
 
 import jsonschema
+
+from netipc_conformance import programs
 
 REPO = Path(__file__).resolve().parents[2]
 CASE_PLACEHOLDERS = ("run_dir", "service", "options")
@@ -99,14 +103,10 @@ def _validate(path: Path, doc: dict) -> None:
         raise ManifestError(f"{path}: key {_key_path(first)}: {first.message}")
 
 
-def _win64_build() -> Path:
-    return Path(os.environ.get("NETIPC_WIN64_BUILD", REPO / "build" / "win64"))
-
-
 def _expand_static(path: Path, key: str, text: str) -> str:
     values = {
         "repo": str(REPO),
-        "win64_build": str(_win64_build()),
+        "win64_build": str(programs.win64_build()),
         "manifest_dir": str(path.resolve().parent),
     }
     for name in _PLACEHOLDER.findall(text):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -784,3 +785,26 @@ def _validate_one(inputs: dict, schema: dict, file: str) -> None:
         raise VectorFileError(
             f"{file}: {who} at {_json_path(list(error.absolute_path))}: {_short(error.message)}"
         )
+
+
+def seed(directory: Path | str, source: Path | str) -> bool:
+    """Copies the vector files and schemas of source into directory if it holds none.
+
+    An installed package's vectors are read-only, so `vectors add` writes to
+    a folder the user names; a new or empty one starts as a copy of the
+    shipped set, so that it checks as a whole. Returns whether it copied.
+    """
+    directory, source = Path(directory), Path(source)
+    if directory.exists() and any(directory.iterdir()):
+        return False
+    try:
+        (directory / "schemas").mkdir(parents=True, exist_ok=True)
+        for kind, file in FILES.items():
+            schema = f"schemas/{kind}.schema.json"
+            shutil.copyfile(source / schema, directory / schema)
+            shutil.copyfile(source / file, directory / file)
+    except OSError as exc:
+        raise VectorFileError(
+            f"cannot fill {directory} from {source}: {_short(str(exc))}"
+        ) from None
+    return True

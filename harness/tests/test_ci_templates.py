@@ -293,3 +293,33 @@ def test_every_command_the_guide_gives_is_accepted():
                 assert (REPO / path).is_file(), f"docs/implementers.md runs {path}: missing"
                 checked += 1
     assert checked >= 5, "the guide shows fewer commands than expected"
+
+
+def package_set(name: str) -> list[str]:
+    done = subprocess.run(
+        ["bash", "-c", f'source "{REPO}/ci/lib.sh" && apt_package_set {name}'],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.split()
+
+
+def test_the_gate_installs_only_what_gating_needs():
+    gate, everything = package_set("gate"), package_set("all")
+    assert set(gate) < set(everything)
+    # The project's own tests need these; gating a peer does not.
+    assert not {"chromium", "clang", "clang-format", "golang-go", "rustc"} & set(gate)
+    assert {"wine64", "mingw-w64", "cmake", "python3-venv"} <= set(gate)
+    assert "ensure_apt_packages gate" in GATE.read_text(encoding="utf-8")
+
+
+def test_linux_template_installs_the_gate_set_and_caches_the_builds():
+    doc = load("github-linux.yml")
+    assert ["ensure_apt_packages", "gate"] in all_commands("github-linux.yml")
+    cached = [
+        s["with"]["path"] for s in steps(doc) if s.get("uses", "").startswith("actions/cache")
+    ]
+    assert any(p.endswith("/.venv") for p in cached), cached
+    assert any(p.endswith("/build") for p in cached), cached

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from netipc_conformance.suite import broken, drive
+from netipc_conformance.suite import broken, deadlines, drive
 from netipc_conformance.suite.outcomes import expect, expect_equal, unsupported
 from netipc_conformance.suite.registry import case
 
@@ -126,7 +126,7 @@ def expect_session_ends(ctx, session, echoes: int, what: str) -> None:
     """The echoes of whole messages before the break, then the pipe closes."""
     for _ in range(echoes):
         drive.receive(ctx.agent, session.handle, drive.response_limits(session.ack))
-    reply = ctx.agent.read(session.handle, deadline_ms=5000)
+    reply = ctx.agent.read(session.handle, deadline_ms=deadlines.IO_MS)
     if reply.ok:
         header = ctx.core.decode_outer_header(reply.data)
         expect(
@@ -136,7 +136,7 @@ def expect_session_ends(ctx, session, echoes: int, what: str) -> None:
             "no echo of a broken message",
             f"an OK RESPONSE to message {header.message_id}",
         )
-        reply = ctx.agent.read(session.handle, deadline_ms=5000)
+        reply = ctx.agent.read(session.handle, deadline_ms=deadlines.IO_MS)
     expect(reply.disconnect, "WE-3", f"after {what}", "the session ends", reply.describe())
     ctx.agent.close_handle(session.handle)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import struct
 
-from netipc_conformance.suite import drive
+from netipc_conformance.suite import deadlines, drive
 from netipc_conformance.suite.outcomes import expect, expect_equal
 from netipc_conformance.suite.registry import case
 
@@ -65,7 +65,7 @@ def test_invalid_requests_end_the_session(ctx):
         )
         expect_equal("WE-7", "transport_status", "OK", session.status)
         ctx.agent.write(session.handle, message)
-        reply = ctx.agent.read(session.handle, deadline_ms=5000)
+        reply = ctx.agent.read(session.handle, deadline_ms=deadlines.IO_MS)
         if reply.ok:
             header = ctx.core.decode_outer_header(reply.data)
             expect(
@@ -75,7 +75,7 @@ def test_invalid_requests_end_the_session(ctx):
                 "no echo",
                 f"an OK RESPONSE to message {header.message_id}",
             )
-            reply = ctx.agent.read(session.handle, deadline_ms=5000)
+            reply = ctx.agent.read(session.handle, deadline_ms=deadlines.IO_MS)
         expect(
             reply.disconnect,
             "WE-1",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from netipc_conformance.suite import drive
+from netipc_conformance.suite import deadlines, drive
 from netipc_conformance.suite.outcomes import expect, expect_equal, observed, violation
 from netipc_conformance.suite.registry import case
 
@@ -32,7 +32,7 @@ def handshake_as_expected(ctx, hello, session_id: int = 1):
 
 
 def expect_closed_after(ctx, session, clause: str = "WE-7") -> None:
-    after = ctx.agent.read(session.handle, deadline_ms=5000)
+    after = ctx.agent.read(session.handle, deadline_ms=deadlines.IO_MS)
     expect(
         after.disconnect,
         clause,
@@ -241,7 +241,7 @@ def test_malformed_hello_gets_no_ok_ack(ctx):
         ctx.start_server(service=service)
         handle = drive.connect(ctx.agent, ctx.core.pipe_name(ctx.run_dir, service))
         ctx.agent.write(handle, data)
-        reply = ctx.agent.read(handle, deadline_ms=5000)
+        reply = ctx.agent.read(handle, deadline_ms=deadlines.IO_MS)
         if reply.ok:
             try:
                 status, _ = ctx.core.parse_hello_ack_message(reply.data)
@@ -270,7 +270,7 @@ def test_malformed_hello_ends_that_session_only(ctx):
     ctx.start_server(sessions=2)
     handle = drive.connect(ctx.agent, ctx.pipe_name)
     ctx.agent.write(handle, b"XXXX" + ctx.core.hello_message(ctx.hello())[4:])
-    ctx.agent.read(handle, deadline_ms=5000)
+    ctx.agent.read(handle, deadline_ms=deadlines.IO_MS)
     ctx.agent.close_handle(handle)
     handshake_as_expected(ctx, ctx.hello(), session_id=1)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from netipc_conformance.suite import drive
+from netipc_conformance.suite import deadlines, drive
 from netipc_conformance.suite.outcomes import (
     expect,
     expect_equal,
@@ -79,7 +79,7 @@ def test_connect_right_after_an_accept(ctx):
     ctx.require_sessions(2)
     ctx.start_server(sessions=2)
     first = drive.connect(ctx.agent, ctx.pipe_name)
-    second = ctx.agent.connect(ctx.pipe_name, deadline_ms=2000)
+    second = ctx.agent.connect(ctx.pipe_name, deadline_ms=deadlines.SECOND_CONNECT_MS)
     expect(
         second.ok, "NP-18", "second connect right after the first", "connected", second.describe()
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from netipc_conformance.suite import client_side, drive
+from netipc_conformance.suite import client_side, deadlines, drive
 from netipc_conformance.suite.outcomes import expect, expect_equal, unsupported
 from netipc_conformance.suite.registry import case
 
@@ -62,7 +62,7 @@ def test_shm_objects_exist_when_the_ack_arrives(ctx):
     session, names = shm_session(ctx, profile)
     expect_objects_exist(ctx, names, session.ack.session_id)
     expect(
-        not ctx.agent.read(session.handle, deadline_ms=500).disconnect,
+        not ctx.agent.read(session.handle, deadline_ms=deadlines.STAYS_OPEN_MS).disconnect,
         "NP-16",
         "the pipe under SHM",
         "stays open",
@@ -110,7 +110,7 @@ def test_client_reconnects_without_shm(ctx):
     expect(hello.supported_profiles & profile, "NP-11", "first HELLO", "offers SHM", hello)
     # The agent prepares nothing: the objects this ACK promises do not exist.
     drive.answer_hello(accepted, drive.server_config_for(config), hello)
-    after = ctx.agent.read(accepted.handle, deadline_ms=5000)
+    after = ctx.agent.read(accepted.handle, deadline_ms=deadlines.IO_MS)
     expect(
         after.disconnect,
         "NP-11",
@@ -156,7 +156,7 @@ def test_client_attaches_to_prepared_objects(ctx):
         expect(made.ok, "NP-15", "reference SHM objects", "created", made.describe())
     drive.answer_hello(accepted, server, hello)
     second = drive.listen(ctx.agent, ctx.pipe_name)
-    reconnect = ctx.agent.accept(second, deadline_ms=1500)
+    reconnect = ctx.agent.accept(second, deadline_ms=deadlines.NO_RECONNECT_MS)
     expect(
         not reconnect.ok,
         "NP-15",

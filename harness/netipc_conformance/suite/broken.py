@@ -11,17 +11,14 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable
 
-from netipc_conformance import vectors
-from netipc_conformance.programs import REPO
-
-VECTORS_DIR = REPO / "vectors"
+from netipc_conformance import locations, vectors
 
 # Continuation header offsets (wire-envelope.md 3.3).
 MAGIC, VERSION, FLAGS, MESSAGE_ID, TOTAL_LEN, INDEX, COUNT, CHUNK_LEN = 0, 4, 6, 8, 16, 20, 24, 28
 
 
 def golden() -> list[dict]:
-    return vectors.load_file(VECTORS_DIR, "broken_chunks")
+    return vectors.load_file(locations.vectors_dir(), "broken_chunks")
 
 
 def packets_of(vector: dict) -> list[bytes]:

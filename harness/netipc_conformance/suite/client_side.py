@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import drive
-from .outcomes import expect, expect_equal
+from . import deadlines, drive
+from .blocking import FoundationFailure
+from .outcomes import StartFailure, Violation, expect, expect_equal
 
 # How long a client may take to send its next message, or to give up.
-QUIET_MS = 1500
+QUIET_MS = deadlines.CLIENT_QUIET_MS
 
 
 @dataclass
@@ -35,8 +36,33 @@ def start(ctx, service: str | None = None, **spec) -> Conversation:
     name = ctx.core.pipe_name(ctx.run_dir, service) if service else ctx.pipe_name
     listener = drive.listen(ctx.agent, name)
     process = ctx.start_client(service=service, **spec)
-    accepted = drive.accept(ctx.agent, listener)
-    return Conversation(process, accepted, drive.read_hello(accepted))
+    try:
+        accepted = drive.accept(ctx.agent, listener)
+        hello = drive.read_hello(accepted)
+    except drive.NothingRead as exc:
+        raise _foundation(ctx, service, exc, "sent no HELLO after connecting") from exc
+    except Violation as exc:
+        if exc.field != "client connection at the derived pipe name":
+            raise
+        raise _foundation(ctx, service, exc, "never connected to the derived pipe name") from exc
+    return Conversation(process, accepted, hello)
+
+
+def _foundation(
+    ctx, service, exc: Violation, what: str
+) -> Violation | FoundationFailure | StartFailure:
+    """Every client case rests on the client connecting at the case's own name and
+    sending a first message: a client that does neither blocks the role. One
+    that could not start at all is an ERROR, not a failure of NP-7 or NP-8."""
+    peer = ctx.client_peer.name
+    own_name = service is None
+    start_failure = ctx.start_failure()
+    if start_failure is not None:
+        start_failure.blocks = (peer, "client") if own_name else None
+        return start_failure
+    if not own_name:
+        return exc  # another service than the case's: judged by this case alone
+    return FoundationFailure(peer, "client", exc.clause, f"{peer} client {what} ({exc})")
 
 
 def accept_with(ctx, conv: Conversation, **config_overrides):

@@ -9,12 +9,13 @@ from netipc_conformance.agent import Agent, AgentError
 from netipc_conformance.manifest import Manifest
 from netipc_conformance.peer_process import PeerProcess
 
-from . import drive, launch
+from . import deadlines, drive, launch
+from .blocking import FoundationFailure
 from .evidence import Evidence, PeerRecord
-from .outcomes import StartFailure, expect, start_failure, unsupported
+from .outcomes import StartFailure, Violation, expect, start_failure, unsupported
 from .registry import CaseInfo
 
-FINISH_TIMEOUT_S = 15.0
+FINISH_TIMEOUT_S = deadlines.FINISH_S
 
 
 def service_for(case_id: str, label: str) -> str:
@@ -43,6 +44,8 @@ class CaseContext:
         label = peer.name if peer else f"{server_peer.name}-{client_peer.name}"
         self.run_dir = runtime.unique_run_dir(info.id)
         self.service = service_for(info.id, label)
+        # The name every case of a role rests on (blocking.py).
+        self._own_name = (self.run_dir, self.service)
         self._agents: list[Agent] = []
         self._pool = agents
         self._shared: Agent | None = None
@@ -136,14 +139,46 @@ class CaseContext:
         process = self._start(
             manifest, "server", launch.RunSpec(**spec), run_dir, service, not wait_ready
         )
-        if wait_ready and launch.wait_ready(manifest, process) is None:
+        if wait_ready:
+            self._expect_ready(manifest, process, run_dir, service)
+        return process
+
+    def _expect_ready(self, manifest: Manifest, process: PeerProcess, run_dir, service) -> None:
+        """READY means a client can connect now (docs/peer-cli.md): no READY in
+        time, or no pipe at the derived name right after it, fails at once.
+        Under the case's own name every server case rests on this, so the
+        failure blocks the role (blocking.py); under another name (a case
+        trying run_dir or service variants) it fails this case alone."""
+        effective = (
+            self.run_dir if run_dir is None else run_dir,
+            self.service if service is None else service,
+        )
+        own_name = effective == self._own_name
+        ready = launch.wait_ready(manifest, process)
+        if ready is None:
+            silent = process.process.running  # alive and silent, not an exit
             ending = process.finish(2)
             if ending.never_started:
-                raise start_failure(process.label, ending)
-            raise AssertionError(
-                f"{manifest.name} server never said it was ready: {ending.describe()}"
-            )
-        return process
+                raise start_failure(
+                    process.label, ending, (manifest.name, "server") if own_name else None
+                )
+            text = f"{manifest.name} server never said it was ready: {ending.describe()}"
+            if own_name and silent:
+                raise FoundationFailure(
+                    manifest.name, "server", "NP-2", f"{text} in {deadlines.READY_S:.0f} s"
+                )
+            raise AssertionError(text)
+        name = self.core.pipe_name(*effective)
+        if self.agent.exists(name, timeout_ms=deadlines.READY_PIPE_PROBE_MS):
+            return
+        said = ready.get("pipe_name") if isinstance(ready, dict) else None
+        text = (
+            f"{manifest.name} server said READY but no pipe answers at the derived name "
+            f"{name}" + (f" (it says it listens at {said})" if said else "")
+        )
+        if own_name:
+            raise FoundationFailure(manifest.name, "server", "NP-2", text)
+        raise Violation("NP-2", "pipe name right after READY", name, text)
 
     def start_client(
         self,

@@ -10,9 +10,14 @@ from dataclasses import dataclass
 
 from netipc_conformance import reference
 
+from . import deadlines
 from .outcomes import Violation, expect
 
-DEADLINE_MS = 5000
+DEADLINE_MS = deadlines.IO_MS
+
+
+class NothingRead(Violation):
+    """The peer sent nothing at all where a message was due (no bytes to judge)."""
 
 
 @dataclass
@@ -65,7 +70,7 @@ def read_message(
 ) -> bytes:
     reply = agent.read(handle, deadline_ms=deadline_ms)
     if not reply.ok:
-        raise Violation(clause, what, "a message", reply.describe())
+        raise NothingRead(clause, what, "a message", reply.describe())
     return reply.data
 
 
@@ -183,7 +188,9 @@ def listen(agent, pipe_name: str, packet_size: int = 65536) -> int:
     return agent.listen(pipe_name, in_buffer=packet_size, out_buffer=packet_size)
 
 
-def accept(agent, listener: int, clause: str = "NP-7", deadline_ms: int = 15000) -> Accepted:
+def accept(
+    agent, listener: int, clause: str = "NP-7", deadline_ms: int = deadlines.CLIENT_CONNECT_MS
+) -> Accepted:
     reply = agent.accept(listener, deadline_ms=deadline_ms)
     if not reply.ok:
         raise Violation(

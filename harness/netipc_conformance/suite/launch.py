@@ -15,9 +15,10 @@ from netipc_conformance import reference
 from netipc_conformance.manifest import Manifest, PeerConfig
 from netipc_conformance.peer_process import PeerProcess
 
+from . import deadlines
 from .outcomes import unsupported
 
-READY_TIMEOUT_S = 30.0
+READY_TIMEOUT_S = deadlines.READY_S
 
 CONFIG_FLAGS = {
     "auth_token": "--auth-token",

@@ -30,7 +30,12 @@ class Observation(Exception):
 
 
 class StartFailure(Exception):
-    """A peer program could not start, so no clause was judged."""
+    """A peer program could not start, so no clause was judged. `blocks`: the
+    (peer, role) whose every case rests on this start (blocking.py), if any."""
+
+    def __init__(self, message: str, blocks: tuple[str, str] | None = None):
+        super().__init__(message)
+        self.blocks = blocks
 
 
 NOT_CHECKABLE_UNDER_WINE = "not checkable under Wine"
@@ -61,8 +66,9 @@ def observed(text: str) -> Observation:
     return Observation(text)
 
 
-def start_failure(label: str, ending) -> StartFailure:
+def start_failure(label: str, ending, blocks: tuple[str, str] | None = None) -> StartFailure:
     return StartFailure(
         f"{label} could not start: {ending.start_cause()} "
-        f"(exited with status {ending.status} before printing anything); no clause was judged"
+        f"(exited with status {ending.status} before printing anything); no clause was judged",
+        blocks,
     )

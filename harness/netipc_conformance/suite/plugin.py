@@ -35,7 +35,7 @@ from netipc_conformance.verdicts import (
     load_expected,
 )
 
-from . import launch
+from . import blocking, deadlines, launch
 from . import report as reports
 from .context import AgentPool, CaseContext
 from .outcomes import Observation, StartFailure, Unsupported, Violation
@@ -91,6 +91,7 @@ def pytest_configure(config):
         "probe_problems": [],
     }
     config.stash[RESULTS] = []
+    blocking.register(config)
     if not _is_worker(config):  # workers ship results in their reports
         config.pluginmanager.register(_Collector(config.stash[RESULTS]), "netipc-collector")
 
@@ -176,7 +177,7 @@ def pytest_sessionstart(session):
                 launch.RunSpec(peer.config),
             )
             process = launch.start(runtime, peer, "server", [*args, MADE_UP_OPTION], "probe")
-            ending = process.finish(15)
+            ending = process.finish(deadlines.OPTION_PROBE_S)
             process.kill()
             if ending.code != 127:
                 state["probe_problems"].append(
@@ -233,7 +234,7 @@ def _verdict(info, call, context) -> tuple[str, str]:
         # A peer that never started leaves nothing to judge: whatever the case
         # concluded (a timeout blamed on NP-7, say) is void.
         exc = context.start_failure() or exc
-    if isinstance(exc, StartFailure):
+    if isinstance(exc, StartFailure) or (isinstance(exc, blocking.Blocked) and exc.error):
         return ERROR, str(exc)
     if exc is None:
         return (INFO, "") if info.strength == "INFO" else (PASS, "")

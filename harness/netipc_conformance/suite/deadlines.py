@@ -1,0 +1,64 @@
+"""Every deadline the suite uses, in one place, each with the reason for its size.
+
+A deadline bounds how long a broken peer can make a case wait; a correct
+peer never comes near one. They are sized for the slowest place the suite
+runs: a 2-core machine under Wine with several cases (and other work) at
+once, where starting a Windows program takes 0.5 to 5 s.
+"""
+
+from __future__ import annotations
+
+# A peer server's READY (or `ready` event) after its start: a Wine program
+# start takes 0.5 to 5 s on a loaded 2-core machine (load average 12-27 while
+# this was sized: under 2 s), the peer's own set-up is milliseconds; 20 s is
+# four times the worst start seen. Only a peer that never says READY waits
+# this long, and only in the first cases of its server role (one per
+# worker): the others are then blocked (blocking.py). It was 30 s: a silent
+# peer then took 78 s to judge, over the one-minute goal.
+READY_S = 20.0
+
+# After READY the pipe must answer at once (peer-cli.md: READY means a client
+# can connect now). WaitNamedPipe with this timeout only waits when the pipe
+# exists and every instance is busy; a missing name answers at once.
+READY_PIPE_PROBE_MS = 1
+
+# A peer process that should be ending: its exit, its last lines. Wine tears
+# a process down in well under a second; a peer winding down its sessions
+# (closing pipes, its exit line) gets the rest.
+FINISH_S = 15.0
+
+# The made-up option every full-tier peer must refuse with exit code 127,
+# probed once per peer before the run (a start and an exit under Wine).
+OPTION_PROBE_S = 15.0
+
+# One pipe operation of the reference side through the agent (connect, read,
+# write): a peer answers in milliseconds; 5 s covers a peer whose process is
+# descheduled on a loaded machine.
+IO_MS = 5000
+
+# A peer client's first connection to the reference server: the client
+# program's own start under Wine (0.5 to 5 s, as for READY_S) and its connect.
+# Only a client that never connects waits this long, and only in the first
+# cases of its client role (blocking.py).
+CLIENT_CONNECT_MS = 10000
+
+# How long a client may take to send its next message, or to give up, after
+# something the case did (client_side.QUIET_MS).
+CLIENT_QUIET_MS = 1500
+
+# The agent's answer beyond the deadline of the operation it was asked for:
+# the agent itself enforces the operation's deadline; this margin covers its
+# reply crossing the stdout pipe on a loaded machine.
+AGENT_REPLY_MARGIN_S = 10.0
+
+# A second connect right after the server accepted the first (NP-18): the
+# replacement instance must already listen, so no start-up time is owed.
+SECOND_CONNECT_MS = 2000
+
+# "Nothing happens" checks: a pipe that must stay open (NP-16), a connection
+# that must not come (NP-4, NP-15). Long enough for a peer that would act to
+# have acted (it already runs and holds its pipe), short because every
+# passing case waits it out in full.
+STAYS_OPEN_MS = 500
+NO_CONNECTION_MS = 50
+NO_RECONNECT_MS = 1500
