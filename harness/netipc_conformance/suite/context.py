@@ -89,6 +89,10 @@ class CaseContext:
         if count > 1:
             self.require("sessions")
 
+    def declares(self, capability: str) -> bool:
+        """Whether the peer's manifest declares this capability."""
+        return bool(getattr((self.peer or self.server_peer).capabilities, capability, False))
+
     def require(self, capability: str) -> None:
         peer = self.peer or self.server_peer
         if capability == "full" and not peer.is_full:
