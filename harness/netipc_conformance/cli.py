@@ -1,7 +1,10 @@
 """The `netipc-conformance` command line.
 
-Exit codes: 0 success, 1 a check failed (a vector mismatch, later a gate),
-2 bad usage or bad input (invalid service name, malformed vector file).
+Exit codes: 0 success, 1 a check failed (a vector mismatch, a gate), 2 bad
+usage or bad input (invalid service name, malformed vector file, a bad
+manifest, report folder or --cases), 130 / 143 interrupted by SIGINT /
+SIGTERM (interrupt.py: every process ended, the Wine prefix removed, no
+report).
 """
 
 from __future__ import annotations
@@ -134,6 +137,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         update_xfail=args.update_xfail,
         verbose=args.verbose,
         jobs=args.jobs,
+        full_trace=args.full_trace,
     )
 
 
@@ -145,8 +149,9 @@ def cmd_cases(args: argparse.Namespace) -> int:
 
 
 def cmd_faults(args: argparse.Namespace) -> int:
-    from netipc_conformance import faults
+    from netipc_conformance import faults, interrupt
 
+    interrupt.install("netipc-conformance faults")
     kind = _runtime_kind(args)
     try:
         catalogue = faults.load_catalogue(args.catalogue)
@@ -172,9 +177,10 @@ def cmd_faults(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from netipc_conformance import bench
+    from netipc_conformance import bench, interrupt
     from netipc_conformance.manifest import ManifestError, check_program_exists, load
 
+    interrupt.install("netipc-conformance bench")
     kind = _runtime_kind(args)
     paths = args.peer or sorted(p for p in (REPO / "harness" / "peers").glob("*/full.toml"))
     try:
@@ -256,7 +262,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="rewrite this expected-failure file from the results",
     )
-    run.add_argument("-v", "--verbose", action="store_true", help="one line per case")
+    run.add_argument(
+        "-v", "--verbose", action="store_true", help="one line per case; short tracebacks"
+    )
+    run.add_argument(
+        "--full-trace", action="store_true", help="pytest's whole traceback for every FAIL"
+    )
     _add_runtime_option(run)
     run.set_defaults(func=cmd_run)
 

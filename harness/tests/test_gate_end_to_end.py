@@ -144,6 +144,11 @@ def test_ci_gate_exit_codes_and_last_lines(tmp_path, faulty):
     assert fault.returncode == 1
     assert "gate exit status 1" in last_line(fault)
 
+    # A mistyped --cases must never turn the gate green.
+    typo = gate(tmp_path, "--cases", "HS-S-1", str(C_PEER))
+    assert typo.returncode == 2, typo.stdout[-2000:] + typo.stderr[-2000:]
+    assert "HS-S-1" in typo.stderr
+
     bad = tmp_path / "bad.toml"
     bad.write_text('name = "x"\n')
     refused = gate(tmp_path, str(bad))

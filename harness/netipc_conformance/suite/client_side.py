@@ -35,7 +35,7 @@ def start(ctx, service: str | None = None, **spec) -> Conversation:
     name = ctx.core.pipe_name(ctx.run_dir, service) if service else ctx.pipe_name
     listener = drive.listen(ctx.agent, name)
     process = ctx.start_client(service=service, **spec)
-    accepted = drive.accept(ctx.agent, listener)
+    accepted = drive.accept(ctx.agent, listener, client=process)
     return Conversation(process, accepted, drive.read_hello(accepted))
 
 

@@ -36,10 +36,18 @@ struct child_deleter {
 };
 }  // namespace backend
 
+// Output limits: a peer may print without end, the harness must not keep it
+// all. Unread output past max_unread keeps its first and last half and counts
+// the bytes dropped between them; a line longer than max_line is returned in
+// pieces of max_line bytes.
+inline constexpr std::size_t max_unread = std::size_t{4} << 20;
+inline constexpr std::size_t max_line = std::size_t{64} << 10;
+
 // What has arrived on one of the child's output streams and not been read.
 struct output {
   std::string buffer;
   bool eof = false;
+  std::size_t dropped = 0;  // bytes never kept (max_unread)
 };
 
 class process {
@@ -66,11 +74,14 @@ class process {
   std::optional<int> wait(clock::time_point deadline);
   int terminate(std::chrono::duration<double> grace);
   bool running();
+  // Bytes of this stream dropped unread because of max_unread.
+  std::size_t dropped(stream which) const { return outputs_[which == stream::out ? 0 : 1].dropped; }
   std::optional<int> exit_status() const { return status_; }
 
  private:
   output& of(stream which) { return outputs_[which == stream::out ? 0 : 1]; }
   bool reap_if_exited();
+  void pump(clock::time_point deadline);
 
   std::unique_ptr<backend::child, backend::child_deleter> child_;
   int pid_ = -1;
