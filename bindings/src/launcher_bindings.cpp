@@ -110,6 +110,7 @@ void define_launcher(py::module_& m) {
             return p.terminate(std::chrono::duration<double>(grace));
           },
           py::arg("grace") = 1.0)
+      .def("limit_output", &process::limit_output, py::arg("max_line"), py::arg("max_unread"))
       .def(
           "dropped",
           [](const process& p, const std::string& stream) { return p.dropped(stream_of(stream)); },

@@ -31,6 +31,8 @@ KEEP_EVENTS = 4096
 LINE_TEXT_LIMIT = 1000
 STDERR_KEEP_BYTES = 8 * 1024
 EXITED_GRACE_S = 1.0
+LAUNCHER_MAX_LINE = 64 * 1024
+LAUNCHER_MAX_UNREAD = 4 * 1024 * 1024
 # Wine's line for an exception the program did not handle (an access violation,
 # a stack overflow...): the program crashed, whatever its exit status says.
 WINE_CRASH = re.compile(
@@ -94,6 +96,8 @@ class Ending:
 class PeerProcess:
     def __init__(self, process, label: str, minimal: bool = False):
         self.process = process
+        if hasattr(process, "limit_output"):  # launcher limits: module docstring
+            process.limit_output(LAUNCHER_MAX_LINE, LAUNCHER_MAX_UNREAD)
         self.label = label
         self.minimal = minimal
         self.events: list[dict] = []  # the kept head and protocol events; see kept_events()

@@ -16,7 +16,7 @@ namespace {
 constexpr auto forced_end_bound = std::chrono::seconds(30);
 
 // Keeps the head and the tail of unread output within max_unread.
-void bound(output& o) {
+void bound(output& o, std::size_t max_unread) {
   if (o.buffer.size() <= max_unread) return;
   std::size_t excess = o.buffer.size() - max_unread;
   o.buffer.erase(max_unread / 2, excess);
@@ -59,9 +59,9 @@ std::optional<std::string> process::read_line(stream which, clock::time_point de
   output& o = of(which);
   for (;;) {
     auto newline = o.buffer.find('\n');
-    if ((newline == std::string::npos || newline > max_line) && o.buffer.size() >= max_line) {
-      std::string piece = o.buffer.substr(0, max_line);  // an over-long line, in pieces
-      o.buffer.erase(0, max_line);
+    if ((newline == std::string::npos || newline > max_line_) && o.buffer.size() >= max_line_) {
+      std::string piece = o.buffer.substr(0, max_line_);  // an over-long line, in pieces
+      o.buffer.erase(0, max_line_);
       return piece;
     }
     if (newline != std::string::npos || (o.eof && !o.buffer.empty())) {
@@ -84,7 +84,7 @@ std::string process::read_all(stream which, clock::time_point deadline) {
 
 void process::pump(clock::time_point deadline) {
   backend::pump(*child_, outputs_, deadline);
-  for (output& o : outputs_) bound(o);
+  for (output& o : outputs_) bound(o, max_unread_);
 }
 
 bool process::reap_if_exited() {

@@ -163,7 +163,9 @@ TEST(Launcher, AFullStderrNeverStarvesAStdoutReader) {
 
 TEST(Launcher, UnreadOutputKeepsItsHeadAndTailAndCountsTheRest) {
   // 6 MiB of stderr, unread while stdout is read: at most max_unread is kept.
+  constexpr std::size_t max_unread = std::size_t{4} << 20;
   process p(child_argv({"flood", "6144"}), std::nullopt, std::nullopt);
+  p.limit_output(64 * 1024, max_unread);
   EXPECT_EQ(p.read_line(stream::out, in(60s)), "done");
   auto kept = p.read_all(stream::err, in(60s));
   EXPECT_EQ(kept.size(), max_unread);
@@ -172,14 +174,18 @@ TEST(Launcher, UnreadOutputKeepsItsHeadAndTailAndCountsTheRest) {
 }
 
 TEST(Launcher, AnOverLongLineComesInPieces) {
+  constexpr std::size_t max_line = 64 * 1024;
   process p(child_argv({"longline", "200"}), std::nullopt, std::nullopt);
-  std::size_t total = 0;
-  for (int i = 0; i < 3; ++i) {
+  p.limit_output(max_line, std::size_t{4} << 20);
+  std::size_t total = 0, pieces = 0;
+  while (total < 200u * 1024u && pieces < 10) {
     auto piece = p.read_line(stream::out, in(30s));
     ASSERT_TRUE(piece.has_value());
     EXPECT_LE(piece->size(), max_line);
     total += piece->size();
+    ++pieces;
   }
+  EXPECT_EQ(pieces, 4u);  // 64 + 64 + 64 + 8 KiB
   EXPECT_EQ(total, 200u * 1024u);
   EXPECT_EQ(p.read_line(stream::out, in(30s)), "after");
 }

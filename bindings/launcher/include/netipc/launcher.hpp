@@ -36,18 +36,16 @@ struct child_deleter {
 };
 }  // namespace backend
 
-// Output limits: a peer may print without end, the harness must not keep it
-// all. Unread output past max_unread keeps its first and last half and counts
-// the bytes dropped between them; a line longer than max_line is returned in
-// pieces of max_line bytes.
-inline constexpr std::size_t max_unread = std::size_t{4} << 20;
-inline constexpr std::size_t max_line = std::size_t{64} << 10;
+// Output limits (limit_output): a peer may print without end, the harness
+// must not keep it all. Off by default: the harness's own programs (the
+// agent) send lines of several MiB.
+inline constexpr std::size_t no_limit = static_cast<std::size_t>(-1);
 
 // What has arrived on one of the child's output streams and not been read.
 struct output {
   std::string buffer;
   bool eof = false;
-  std::size_t dropped = 0;  // bytes never kept (max_unread)
+  std::size_t dropped = 0;  // bytes never kept (limit_output's max_unread)
 };
 
 class process {
@@ -74,6 +72,13 @@ class process {
   std::optional<int> wait(clock::time_point deadline);
   int terminate(std::chrono::duration<double> grace);
   bool running();
+  // From now on, unread output past max_unread keeps its first and last half
+  // and counts the bytes dropped between them, and a line longer than
+  // max_line is returned in pieces of max_line bytes.
+  void limit_output(std::size_t max_line, std::size_t max_unread) {
+    max_line_ = max_line;
+    max_unread_ = max_unread;
+  }
   // Bytes of this stream dropped unread because of max_unread.
   std::size_t dropped(stream which) const { return outputs_[which == stream::out ? 0 : 1].dropped; }
   std::optional<int> exit_status() const { return status_; }
@@ -87,6 +92,8 @@ class process {
   int pid_ = -1;
   std::array<output, 2> outputs_;  // stdout, stderr
   std::optional<int> status_;
+  std::size_t max_line_ = no_limit;
+  std::size_t max_unread_ = no_limit;
 };
 
 }  // namespace netipc::launcher
