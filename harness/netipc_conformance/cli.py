@@ -15,7 +15,7 @@ import os
 import sys
 from pathlib import Path
 
-from netipc_conformance import names_cmd, reference
+from netipc_conformance import interrupt, names_cmd, reference
 from netipc_conformance import runtime as runtimes
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -328,6 +328,8 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageError, reference.ReferenceMissing) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    finally:
+        interrupt.hold()  # an interrupted run exits from interrupt.py, 130 or 143
 
 
 if __name__ == "__main__":

@@ -59,6 +59,15 @@ def install(command: str = "netipc-conformance") -> None:
     ).start()
 
 
+def hold() -> None:
+    """Called as the main thread ends: while the watcher stops everything, the
+    process must not end first (a killed child can make the main thread
+    finish early); the watcher ends the process itself."""
+    if stopping.is_set():
+        while True:
+            time.sleep(1)
+
+
 def _watch(reader: socket.socket, writer: socket.socket, command: str) -> None:
     while True:
         data = reader.recv(1)
