@@ -135,6 +135,7 @@ def last_line(done: subprocess.CompletedProcess) -> str:
     return lines[-1] if lines else ""
 
 
+@pytest.mark.timeout(900)  # four ci/gate runs, each making its Wine prefix
 def test_ci_gate_exit_codes_and_last_lines(tmp_path, faulty):
     clean = gate(tmp_path, "--cases", CASE, str(C_PEER))
     assert clean.returncode == 0, clean.stdout[-2000:] + clean.stderr[-2000:]
