@@ -129,7 +129,7 @@ build_fuzz() {
 start_wine_prefix() {
   command -v wine >/dev/null || die "Wine is missing: apt-get install wine64"
   NETIPC_WINE_DIR=$(mktemp -d "${TMPDIR:-/tmp}/netipc-wine.XXXXXX")
-  export WINEDEBUG=-all,err+virtual WINEDLLOVERRIDES="winedbg.exe=d;mscoree=d;mshtml=d"
+  export WINEDEBUG=-all,err+virtual,err+module WINEDLLOVERRIDES="winedbg.exe=d;mscoree=d;mshtml=d"
   trap stop_wine_prefix EXIT
   say "creating a private Wine prefix template ($NETIPC_WINE_DIR/template)"
   # The template is booted, then left alone (its wineserver gone, registry
@@ -138,6 +138,7 @@ start_wine_prefix() {
   WINEPREFIX=$NETIPC_WINE_DIR/template wineboot -i >/dev/null 2>&1 ||
     die "wineboot failed for $NETIPC_WINE_DIR/template"
   WINEPREFIX=$NETIPC_WINE_DIR/template timeout 60 wineserver -w
+  install_bcryptprimitives "$NETIPC_WINE_DIR/template"
   export NETIPC_WINE_PREFIX_CACHE=$NETIPC_WINE_DIR/template
   # Hard links for the DLLs Wine only reads; real copies of the registry files.
   cp -al "$NETIPC_WINE_DIR/template" "$NETIPC_WINE_DIR/prefix"
@@ -151,6 +152,18 @@ start_wine_prefix() {
   # run: let that be this one, writing to /dev/null, and not a test whose
   # output a reader waits to see closed.
   wine cmd.exe /c exit </dev/null >/dev/null 2>&1
+}
+
+# Programs built by Go >= 1.22 or Rust >= 1.78 import ProcessPrng from
+# bcryptprimitives.dll, which Wine has only from 8.13 on: a prefix whose Wine
+# has none gets the project's own (reference/programs/bcryptprimitives; the
+# same rule as wine.provide_bcryptprimitives in Python).
+install_bcryptprimitives() {
+  local system32=$1/drive_c/windows/system32
+  local dll=$NETIPC_BUILD/win64/reference/programs/bcryptprimitives/bcryptprimitives.dll
+  [ -e "$system32/bcryptprimitives.dll" ] && return 0
+  [ -f "$dll" ] || die "$dll not built (build_windows builds it)"
+  cp "$dll" "$system32/bcryptprimitives.dll"
 }
 
 stop_wine_prefix() {

@@ -25,6 +25,16 @@ import re
 import time
 from dataclasses import dataclass, field
 
+# Lines that say why a program could not start, as its runtime or Wine's
+# loader prints them: the Go runtime, Rust's panic, Wine's loader (err+module)
+# and Wine's process set-up (err+virtual), STATUS_DLL_NOT_FOUND.
+START_FAILURE_SIGNS = (
+    "err:module:",
+    "fatal error:",
+    "panicked at",
+    "err:virtual:",
+    "c0000135",
+)
 KEEP_HEAD_BYTES = 256 * 1024
 KEEP_TAIL_BYTES = 64 * 1024
 KEEP_EVENTS = 4096
@@ -65,6 +75,23 @@ class Ending:
         return self.exit_line is None
 
     @property
+    def never_started(self) -> bool:
+        """It ended before printing anything on stdout: no event, no READY."""
+        return self.status is not None and not self.events and self.exit_line is None
+
+    def start_sign(self) -> str:
+        """The first stderr line that says why a program could not start, or ""."""
+        for line in self.stderr.splitlines():
+            if any(sign in line for sign in START_FAILURE_SIGNS):
+                return line.strip()[:200]
+        return ""
+
+    def start_cause(self) -> str:
+        """Why it could not start: the telling stderr line, not the end of a stack trace."""
+        cause = self.start_sign() or self.first_stderr_line()
+        return cause or "nothing on stderr"
+
+    @property
     def code(self) -> int | None:
         """The code the program said it exits with; None after a crash."""
         return None if self.exit_line is None else self.exit_line.get("code")
@@ -72,6 +99,11 @@ class Ending:
     def describe(self) -> str:
         if self.status is None:
             return "did not exit in time and was killed"
+        if self.never_started:
+            return (
+                f"exited with status {self.status} before printing anything "
+                f"(stderr: {self.start_cause()!r})"
+            )
         if self.minimal:
             # The minimal tier has no exit line: its status is all it says.
             if self.crash_line:
@@ -88,6 +120,10 @@ class Ending:
             return f"crashed: exited with status {self.status} and no final exit line ({said})"
         return f"exited with code {self.code} (status {self.status})"
 
+    def first_stderr_line(self, limit: int = 200) -> str:
+        lines = [line.strip() for line in self.stderr.splitlines() if line.strip()]
+        return lines[0][:limit] if lines else ""
+
     def last_stderr_line(self, limit: int = 200) -> str:
         lines = [line.strip() for line in self.stderr.splitlines() if line.strip()]
         return lines[-1][:limit] if lines else ""
@@ -99,6 +135,11 @@ class PeerProcess:
         if hasattr(process, "limit_output"):  # launcher limits: module docstring
             process.limit_output(LAUNCHER_MAX_LINE, LAUNCHER_MAX_UNREAD)
         self.label = label
+        # It may end before printing anything for a reason of its own: the case
+        # expects a refusal (an invalid name), or it is a minimal-tier client,
+        # which prints nothing before PASS. An early end is then a start failure
+        # only when its runtime or Wine's loader says so.
+        self.may_end_silently = False
         self.minimal = minimal
         self.events: list[dict] = []  # the kept head and protocol events; see kept_events()
         self._tail: collections.deque = collections.deque()

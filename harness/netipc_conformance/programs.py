@@ -10,6 +10,8 @@ PROGRAMS = {
     "agent": "reference/programs/agent/netipc-agent.exe",
     "ref-peer": "reference/programs/ref_peer/netipc-ref-peer.exe",
     "rawpipe": "reference/programs/rawpipe_bench/netipc-rawpipe.exe",
+    # Not a program: ProcessPrng for Wine before 8.13 (wine.provide_bcryptprimitives).
+    "bcryptprimitives": "reference/programs/bcryptprimitives/bcryptprimitives.dll",
 }
 BUILD_HINT = "./ci/test builds them (or: cmake --build build/win64)"
 

@@ -18,6 +18,7 @@ import os
 
 from netipc_conformance import leftovers
 from netipc_conformance.native import NativeRuntime, NativeRuntimeError
+from netipc_conformance.programs import ProgramMissing
 from netipc_conformance.wine import WineError, WineMissing, WineRuntime
 
 CHOICES = ("auto", "wine", "native")
@@ -56,7 +57,7 @@ def start(kind: str):
     try:
         runtime = RUNTIMES[kind]()
         runtime.start()
-    except (WineMissing, WineError, NativeRuntimeError) as exc:
+    except (WineMissing, WineError, NativeRuntimeError, ProgramMissing) as exc:
         if runtime is not None:
             runtime.close()  # a half-made Wine prefix goes too
         raise RuntimeUnavailable(f"cannot start the {kind} runtime: {exc}") from None

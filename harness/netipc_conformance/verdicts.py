@@ -1,10 +1,11 @@
 """Verdicts, the expected-failure list, and the gate.
 
-A case produces a raw outcome (PASS, FAIL, NON-STRICT, INFO, UNSUPPORTED).
-The expected-failure list turns a listed FAIL into XFAIL and a listed PASS
-into XPASS. The gate fails on: an unlisted FAIL, an XPASS, a listed FAIL
-whose message no longer starts as listed, and a list entry that matched no
-case that ran, so the list can never go stale silently.
+A case produces a raw outcome (PASS, FAIL, NON-STRICT, INFO, UNSUPPORTED,
+ERROR). The expected-failure list turns a listed FAIL into XFAIL and a
+listed PASS into XPASS. The gate fails on: an ERROR (a peer that could not
+start; never listable), an unlisted FAIL, an XPASS, a listed FAIL whose
+message no longer starts as listed, and a list entry that matched no case
+that ran, so the list can never go stale silently.
 
 Expected-failure file (TOML):
 
@@ -25,9 +26,11 @@ from netipc_conformance import tomlfile
 
 PASS, FAIL, NON_STRICT, INFO = "PASS", "FAIL", "NON-STRICT", "INFO"
 UNSUPPORTED, XFAIL, XPASS = "UNSUPPORTED", "XFAIL", "XPASS"
-RAW_OUTCOMES = (PASS, FAIL, NON_STRICT, INFO, UNSUPPORTED)
-ALL_VERDICTS = (PASS, FAIL, NON_STRICT, INFO, UNSUPPORTED, XFAIL, XPASS)
-GATE_FAILING = (FAIL, XPASS)
+# A peer program that could not start: no clause was judged, and the gate fails.
+ERROR = "ERROR"
+RAW_OUTCOMES = (PASS, FAIL, NON_STRICT, INFO, UNSUPPORTED, ERROR)
+ALL_VERDICTS = (PASS, FAIL, NON_STRICT, INFO, UNSUPPORTED, XFAIL, XPASS, ERROR)
+GATE_FAILING = (FAIL, XPASS, ERROR)
 
 
 class ExpectedFailuresError(ValueError):
@@ -141,6 +144,12 @@ def evaluate(
         index = next(
             (i for i, e in enumerate(expected) if e.matches(result.case_id, result.peer)), None
         )
+        if result.verdict == ERROR:
+            # A peer that could not start is never an expected failure.
+            problems.append(f"{result.case_id} [{result.peer}] ERROR: {result.message}")
+            used.update(() if index is None else (index,))
+            final.append(result)
+            continue
         if index is None:
             if result.verdict == FAIL:
                 problems.append(f"{result.case_id} [{result.peer}] FAIL: {result.message}")

@@ -20,12 +20,13 @@ import signal
 import tempfile
 from pathlib import Path, PureWindowsPath
 
-from netipc_conformance import leftovers, reference
+from netipc_conformance import leftovers, programs, reference
 from netipc_conformance.runtime_base import RuntimeBase
 
 WINE_ENV = {
-    # err+virtual: a Wine start that fails before the program runs says why.
-    "WINEDEBUG": "-all,err+virtual",
+    # err+virtual: a Wine start that fails before the program runs says why;
+    # err+module: so does a program whose DLL is missing (import_dll ... not found).
+    "WINEDEBUG": "-all,err+virtual,err+module",
     # Without winedbg disabled a crash starts the debugger and the exit status is random.
     "WINEDLLOVERRIDES": "winedbg.exe=d;mscoree=d;mshtml=d",
 }
@@ -100,6 +101,20 @@ def wineserver_dirs(prefix: Path) -> list[Path]:
     return list(Path(tempfile.gettempdir()).glob(f"wine-*/{tag}"))
 
 
+def provide_bcryptprimitives(prefix: Path) -> bool:
+    """Gives the prefix a bcryptprimitives.dll when its Wine has none (Wine
+    gained one in 8.13). Programs built by Go >= 1.22 or Rust >= 1.78 import
+    ProcessPrng from it and die at start without it. Wine puts a file for each
+    DLL it implements in system32, so an existing file means Wine's own, which
+    is kept. True when the project's DLL was put there."""
+    system32 = prefix / "drive_c" / "windows" / "system32"
+    target = system32 / "bcryptprimitives.dll"
+    if target.exists():
+        return False
+    shutil.copyfile(programs.program("bcryptprimitives"), target)
+    return True
+
+
 class WineRuntime(RuntimeBase):
     kind = "wine"
     is_wine = True  # Wine does not reproduce every Win32 behaviour (wine-facts.md)
@@ -138,6 +153,7 @@ class WineRuntime(RuntimeBase):
         else:
             self._run(["wineboot", "-i"], BOOT_TIMEOUT, "wineboot")
             self._run(["wineserver", "-w"], 60, "waiting for wineboot's wineserver")
+        provide_bcryptprimitives(self.prefix)
         # One persistent wineserver for the run: a cold start costs ~0.4 s per launch.
         self._run(["wineserver", "-p"], 30, "starting the wineserver")
         # The first program of a prefix starts Wine's services, which keep its

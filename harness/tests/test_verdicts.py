@@ -7,6 +7,7 @@ import tomllib
 import pytest
 
 from netipc_conformance.verdicts import (
+    ERROR,
     FAIL,
     PASS,
     UNSUPPORTED,
@@ -43,6 +44,16 @@ def test_listed_fail_is_xfail_and_passes_the_gate():
     )
     assert gate.passed, gate.problems
     assert gate.results[0].verdict == XFAIL
+
+
+def test_an_error_fails_the_gate_even_when_listed():
+    # A peer that could not start judged no clause: no list can excuse that.
+    message = "x (client) could not start: fatal error: bcryptprimitives.dll not found"
+    for expected in ([], [Expected("HS-C-01", "known")]):
+        gate = evaluate([res("HS-C-01", ERROR, message)], expected)
+        assert not gate.passed
+        assert gate.results[0].verdict == ERROR
+        assert gate.problems == [f"HS-C-01 [p] ERROR: {message}"]
 
 
 def test_xpass_fails_the_gate():

@@ -11,7 +11,7 @@ from netipc_conformance.peer_process import PeerProcess
 
 from . import drive, launch
 from .evidence import Evidence, PeerRecord
-from .outcomes import expect, unsupported
+from .outcomes import StartFailure, expect, start_failure, unsupported
 from .registry import CaseInfo
 
 FINISH_TIMEOUT_S = 15.0
@@ -96,7 +96,15 @@ class CaseContext:
     def config(self, peer: Manifest | None = None, **overrides):
         return launch.config_with(peer or self.peer, **overrides)
 
-    def _start(self, manifest: Manifest, role: str, spec: launch.RunSpec, run_dir, service):
+    def _start(
+        self,
+        manifest: Manifest,
+        role: str,
+        spec: launch.RunSpec,
+        run_dir,
+        service,
+        may_end_silently: bool = False,
+    ):
         args = launch.argv_for(
             manifest,
             role,
@@ -107,6 +115,7 @@ class CaseContext:
         label = f"{manifest.name} ({role})"
         process = launch.start(self.runtime, manifest, role, args, label)
         record = PeerRecord(label=label, argv=[str(manifest.program), *args])
+        process.may_end_silently = may_end_silently or (role == "client" and not manifest.is_full)
         self._peers.append((process, record))
         self.evidence.note(f"started {label}: {' '.join(args)}")
         return process
@@ -122,22 +131,51 @@ class CaseContext:
     ) -> PeerProcess:
         manifest = peer or self.server_peer
         spec.setdefault("config", manifest.config)
-        process = self._start(manifest, "server", launch.RunSpec(**spec), run_dir, service)
+        # A server not waited for is one the case expects may refuse to start
+        # (an invalid name, a second first instance).
+        process = self._start(
+            manifest, "server", launch.RunSpec(**spec), run_dir, service, not wait_ready
+        )
         if wait_ready and launch.wait_ready(manifest, process) is None:
             ending = process.finish(2)
+            if ending.never_started:
+                raise start_failure(process.label, ending)
             raise AssertionError(
                 f"{manifest.name} server never said it was ready: {ending.describe()}"
             )
         return process
 
     def start_client(
-        self, peer: Manifest | None = None, *, run_dir=None, service=None, **spec
+        self,
+        peer: Manifest | None = None,
+        *,
+        run_dir=None,
+        service=None,
+        may_end_silently: bool = False,
+        **spec,
     ) -> PeerProcess:
         manifest = peer or self.client_peer
         spec.setdefault("config", manifest.config)
         spec.setdefault("messages", 1)
         spec.setdefault("payload_size", 64)
-        return self._start(manifest, "client", launch.RunSpec(**spec), run_dir, service)
+        return self._start(
+            manifest, "client", launch.RunSpec(**spec), run_dir, service, may_end_silently
+        )
+
+    def start_failure(self) -> StartFailure | None:
+        """A peer of this case that could not start, which voids any verdict on
+        a clause (PeerProcess.may_end_silently says when an early end needs its
+        runtime or Wine's loader to say so)."""
+        for process, _ in self._peers:
+            if process.process.running:
+                continue
+            ending = process.finish(1)
+            if not ending.never_started:
+                continue
+            if process.may_end_silently and not ending.start_sign():
+                continue
+            return start_failure(process.label, ending)
+        return None
 
     def finish(self, process: PeerProcess, timeout: float = FINISH_TIMEOUT_S):
         """How the peer ended. 127 means it lacks an option the case used: UNSUPPORTED."""

@@ -6,6 +6,9 @@
 - unsupported(): the peer lacks what the case needs (a capability, the full
   tier) or Wine cannot show it; never a pass.
 - observed(): INFO cases record what they saw and pass as INFO.
+- start_failure(): a peer program ended before it printed anything (a
+  missing DLL, a runtime that stops at start): ERROR, a verdict on the
+  peer's start, never on a clause.
 """
 
 from __future__ import annotations
@@ -24,6 +27,10 @@ class Unsupported(Exception):
 
 class Observation(Exception):
     """An INFO case's finding."""
+
+
+class StartFailure(Exception):
+    """A peer program could not start, so no clause was judged."""
 
 
 NOT_CHECKABLE_UNDER_WINE = "not checkable under Wine"
@@ -52,3 +59,10 @@ def not_checkable_under_wine(what: str) -> Unsupported:
 
 def observed(text: str) -> Observation:
     return Observation(text)
+
+
+def start_failure(label: str, ending) -> StartFailure:
+    return StartFailure(
+        f"{label} could not start: {ending.start_cause()} "
+        f"(exited with status {ending.status} before printing anything); no clause was judged"
+    )

@@ -18,11 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from netipc_conformance import __version__
+from netipc_conformance import __version__, built_with
 from netipc_conformance import runtime as runtimes
 from netipc_conformance.manifest import ManifestError, check_program_exists, load
 from netipc_conformance.verdicts import (
     ALL_VERDICTS,
+    ERROR,
     FAIL,
     INFO,
     NON_STRICT,
@@ -37,7 +38,7 @@ from netipc_conformance.verdicts import (
 from . import launch
 from . import report as reports
 from .context import AgentPool, CaseContext
-from .outcomes import Observation, Unsupported, Violation
+from .outcomes import Observation, StartFailure, Unsupported, Violation
 
 RESULTS = pytest.StashKey[list]()
 STATE = pytest.StashKey[dict]()
@@ -259,10 +260,16 @@ def _peer_label(item) -> tuple[str, str | None, str | None]:
     return target.name, None, None
 
 
-def _verdict(info, call) -> tuple[str, str]:
-    if call.excinfo is None:
+def _verdict(info, call, context) -> tuple[str, str]:
+    exc = None if call.excinfo is None else call.excinfo.value
+    if not isinstance(exc, Unsupported | StartFailure) and context is not None:
+        # A peer that never started leaves nothing to judge: whatever the case
+        # concluded (a timeout blamed on NP-7, say) is void.
+        exc = context.start_failure() or exc
+    if isinstance(exc, StartFailure):
+        return ERROR, str(exc)
+    if exc is None:
         return (INFO, "") if info.strength == "INFO" else (PASS, "")
-    exc = call.excinfo.value
     if isinstance(exc, Unsupported):
         return UNSUPPORTED, str(exc)
     if isinstance(exc, Observation):
@@ -290,7 +297,7 @@ def pytest_runtest_makereport(item, call):
     elif call.when != "call":
         return
     else:
-        verdict, message = _verdict(info, call)
+        verdict, message = _verdict(info, call, getattr(item, "netipc_context", None))
     label, server_name, client_name = _peer_label(item)
     context = getattr(item, "netipc_context", None)
     item.netipc_result = {
@@ -313,7 +320,9 @@ def pytest_runtest_makereport(item, call):
     listed = next(
         (e for e in item.config.stash[STATE]["expected"] if e.matches(info.id, label)), None
     )
-    if verdict == UNSUPPORTED:
+    if verdict == ERROR:
+        rep.outcome, rep.longrepr = "failed", message
+    elif verdict == UNSUPPORTED:
         rep.outcome, rep.longrepr = "skipped", (str(item.path), item.location[1], message)
     elif listed and verdict == FAIL and message.startswith(listed.message or ""):
         rep.outcome, rep.longrepr, rep.wasxfail = "skipped", None, listed.reason
@@ -377,7 +386,13 @@ def _build_report(config) -> dict:
         "wall_time_s": round(time.monotonic() - state["started"], 1),
         "runtime": state["runtime_kind"],
         "peers": [
-            {"name": p.name, "language": p.language, "tier": p.tier, "manifest": str(p.path)}
+            {
+                "name": p.name,
+                "language": p.language,
+                "tier": p.tier,
+                "manifest": str(p.path),
+                "built_with": built_with.describe(p.program),
+            }
             for p in state["peers"]
         ],
         "summary": gate.counts(),
@@ -440,7 +455,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     # only with `run -v` or `--full-trace`.
     where = Path(config.getoption("--report-dir") or ".") / "report.json"
     for index, r in enumerate(report["results"]):
-        if r["verdict"] in (FAIL, "XPASS", NON_STRICT):
+        if r["verdict"] in (FAIL, "XPASS", ERROR, NON_STRICT):
             message = (r["message"].splitlines() or [""])[0]
             tr.write_line(
                 f"{r['verdict']:<10} {r['case']} [{r['peer']}] {message} "

@@ -21,6 +21,7 @@ COLOURS = {
     "UNSUPPORTED": "#757575",
     "XFAIL": "#6a1b9a",
     "XPASS": "#ad1457",
+    "ERROR": "#4e342e",
 }
 
 

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Build the Rust sample peer for Windows with Debian's rustc (std only, no
-# cargo): build.sh OUT_DIR -> OUT_DIR/netipc-rust-peer.exe
+# cargo): the peer kit (harness/kits/rust) as an rlib, then the peer linked
+# to it with --extern: build.sh OUT_DIR -> OUT_DIR/netipc-rust-peer.exe
 set -eu
 if [ $# -ne 1 ]; then
     echo "usage: $0 OUT_DIR" >&2
@@ -25,6 +26,12 @@ if [ -n "$missing" ]; then
     exit 1
 fi
 mkdir -p "$out"
-exec "$rustc" --edition 2021 --crate-name netipc_rust_peer \
-    --target x86_64-pc-windows-gnu -C opt-level=2 -C linker="$linker" \
-    -C strip=debuginfo -o "$out/netipc-rust-peer.exe" "$here/src/main.rs"
+kit=$here/../../kits/rust
+flags="--edition 2021 --target x86_64-pc-windows-gnu -C opt-level=2 -C linker=$linker"
+# shellcheck disable=SC2086 # $flags is a list of words
+"$rustc" $flags --crate-type rlib --crate-name netipc_peer_kit \
+    -o "$out/libnetipc_peer_kit.rlib" "$kit/src/lib.rs"
+# shellcheck disable=SC2086
+exec "$rustc" $flags --crate-name netipc_rust_peer -C strip=debuginfo \
+    --extern netipc_peer_kit="$out/libnetipc_peer_kit.rlib" \
+    -o "$out/netipc-rust-peer.exe" "$here/src/main.rs"

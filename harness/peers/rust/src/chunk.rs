@@ -76,6 +76,10 @@ impl Reassembler {
         }
     }
 
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
     pub fn mid_message(&self) -> bool {
         self.partial.is_some()
     }

@@ -310,29 +310,6 @@ impl HelloAck {
             session_id: u64_at(b, 40),
         }
     }
-
-    /// Every field by its wire-envelope.md name, as a JSON object.
-    pub fn json(&self) -> String {
-        format!(
-            "{{\"layout_version\":{},\"flags\":{},\"server_supported_profiles\":{},\
-             \"intersection_profiles\":{},\"selected_profile\":{},\
-             \"agreed_max_request_payload_bytes\":{},\"agreed_max_request_batch_items\":{},\
-             \"agreed_max_response_payload_bytes\":{},\"agreed_max_response_batch_items\":{},\
-             \"agreed_packet_size\":{},\"padding\":{},\"session_id\":{}}}",
-            self.layout_version,
-            self.flags,
-            self.server_supported_profiles,
-            self.intersection_profiles,
-            self.selected_profile,
-            self.agreed_max_request_payload_bytes,
-            self.agreed_max_request_batch_items,
-            self.agreed_max_response_payload_bytes,
-            self.agreed_max_response_batch_items,
-            self.agreed_packet_size,
-            self.padding,
-            self.session_id
-        )
-    }
 }
 
 fn round8(n: u64) -> u64 {
@@ -390,4 +367,15 @@ pub fn check_batch(payload: &[u8], item_count: u32) -> Result<(), Violation> {
         }
     }
     Ok(())
+}
+
+/// The `item_count` items of a batch payload, checked first (WE-2).
+pub fn decode_batch(payload: &[u8], item_count: u32) -> Result<Vec<Vec<u8>>, Violation> {
+    check_batch(payload, item_count)?;
+    let area = round8(item_count as u64 * 8) as usize;
+    let item = |i: usize| {
+        let off = area + u32_at(payload, i * 8) as usize;
+        payload[off..off + u32_at(payload, i * 8 + 4) as usize].to_vec()
+    };
+    Ok((0..item_count as usize).map(item).collect())
 }

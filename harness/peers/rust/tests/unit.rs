@@ -196,6 +196,7 @@ fn batches() {
     let items = vec![vec![1u8; 3], vec![2u8; 9], vec![]];
     let b = encode_batch(&items);
     assert!(check_batch(&b, 3).is_ok());
+    assert_eq!(decode_batch(&b, 3).unwrap(), items);
     assert_eq!(u32_at(&b, 8), 8); // second item starts after 3 bytes rounded up
     assert_eq!(
         check_batch(&b[..20], 3).unwrap_err().rule,
@@ -211,6 +212,10 @@ fn batches() {
     m[12] = 200;
     assert_eq!(
         check_batch(&m, 3).unwrap_err().rule,
+        Rule::batch_item_out_of_bounds
+    );
+    assert_eq!(
+        decode_batch(&m, 3).unwrap_err().rule,
         Rule::batch_item_out_of_bounds
     );
 }

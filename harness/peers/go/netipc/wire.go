@@ -1,4 +1,4 @@
-package main
+package netipc
 
 import (
 	"encoding/binary"
@@ -34,7 +34,8 @@ const (
 
 var statusNames = []string{"OK", "BAD_ENVELOPE", "AUTH_FAILED", "INCOMPATIBLE", "UNSUPPORTED", "LIMIT_EXCEEDED", "INTERNAL_ERROR"}
 
-func statusName(s uint16) string {
+// StatusName is a transport_status value's name (OK, BAD_ENVELOPE...).
+func StatusName(s uint16) string {
 	if int(s) < len(statusNames) {
 		return statusNames[s]
 	}
@@ -43,14 +44,14 @@ func statusName(s uint16) string {
 
 var le = binary.LittleEndian
 
-// ruleError is a broken rule of the contract, named as in rules.hpp.
-type ruleError struct {
-	rule   string
-	clause string
-	detail string
+// RuleError is a broken rule of the contract, named as in rules.hpp.
+type RuleError struct {
+	Rule   string
+	Clause string
+	Detail string
 }
 
-func (e *ruleError) Error() string { return e.rule + ": " + e.detail }
+func (e *RuleError) Error() string { return e.Rule + ": " + e.Detail }
 
 var ruleClauses = map[string]string{
 	"message_truncated": "WE-1", "bad_magic": "WE-1", "bad_version": "WE-1", "bad_header_len": "WE-1",
@@ -73,8 +74,8 @@ var ruleClauses = map[string]string{
 	"ack_session_id_zero": "WE-8", "unknown_message_id": "WE-10",
 }
 
-func broke(rule, format string, args ...interface{}) *ruleError {
-	return &ruleError{rule: rule, clause: ruleClauses[rule], detail: fmt.Sprintf(format, args...)}
+func broke(rule, format string, args ...interface{}) *RuleError {
+	return &RuleError{Rule: rule, Clause: ruleClauses[rule], Detail: fmt.Sprintf(format, args...)}
 }
 
 type header struct {
@@ -176,67 +177,77 @@ func decodeCont(b []byte) (contHeader, error) {
 		le.Uint32(b[16:]), le.Uint32(b[20:]), le.Uint32(b[24:]), le.Uint32(b[28:])}, nil
 }
 
-// hello is the HELLO payload (4.1).
-type hello struct {
-	layoutVersion, flags                  uint16
-	supported, preferred                  uint32
-	maxReqPayload, maxReqBatch            uint32
-	maxRespPayload, maxRespBatch, padding uint32
-	authToken                             uint64
-	packetSize                            uint32
+// Hello is the HELLO payload (4.1).
+type Hello struct {
+	LayoutVersion           uint16
+	Flags                   uint16
+	SupportedProfiles       uint32
+	PreferredProfiles       uint32
+	MaxRequestPayloadBytes  uint32
+	MaxRequestBatchItems    uint32
+	MaxResponsePayloadBytes uint32
+	MaxResponseBatchItems   uint32
+	Padding                 uint32
+	AuthToken               uint64
+	PacketSize              uint32
 }
 
-func (m *hello) encode() []byte {
+func (m *Hello) encode() []byte {
 	b := make([]byte, helloLen)
-	le.PutUint16(b[0:], m.layoutVersion)
-	le.PutUint16(b[2:], m.flags)
-	le.PutUint32(b[4:], m.supported)
-	le.PutUint32(b[8:], m.preferred)
-	le.PutUint32(b[12:], m.maxReqPayload)
-	le.PutUint32(b[16:], m.maxReqBatch)
-	le.PutUint32(b[20:], m.maxRespPayload)
-	le.PutUint32(b[24:], m.maxRespBatch)
-	le.PutUint32(b[28:], m.padding)
-	le.PutUint64(b[32:], m.authToken)
-	le.PutUint32(b[40:], m.packetSize)
+	le.PutUint16(b[0:], m.LayoutVersion)
+	le.PutUint16(b[2:], m.Flags)
+	le.PutUint32(b[4:], m.SupportedProfiles)
+	le.PutUint32(b[8:], m.PreferredProfiles)
+	le.PutUint32(b[12:], m.MaxRequestPayloadBytes)
+	le.PutUint32(b[16:], m.MaxRequestBatchItems)
+	le.PutUint32(b[20:], m.MaxResponsePayloadBytes)
+	le.PutUint32(b[24:], m.MaxResponseBatchItems)
+	le.PutUint32(b[28:], m.Padding)
+	le.PutUint64(b[32:], m.AuthToken)
+	le.PutUint32(b[40:], m.PacketSize)
 	return b
 }
 
-func decodeHello(b []byte) hello {
-	return hello{le.Uint16(b[0:]), le.Uint16(b[2:]), le.Uint32(b[4:]), le.Uint32(b[8:]), le.Uint32(b[12:]),
+func decodeHello(b []byte) Hello {
+	return Hello{le.Uint16(b[0:]), le.Uint16(b[2:]), le.Uint32(b[4:]), le.Uint32(b[8:]), le.Uint32(b[12:]),
 		le.Uint32(b[16:]), le.Uint32(b[20:]), le.Uint32(b[24:]), le.Uint32(b[28:]), le.Uint64(b[32:]), le.Uint32(b[40:])}
 }
 
-// helloAck is the HELLO_ACK payload (4.2).
-type helloAck struct {
-	layoutVersion, flags          uint16
-	serverSupported, intersection uint32
-	selected                      uint32
-	reqPayload, reqBatch          uint32
-	respPayload, respBatch        uint32
-	packetSize, padding           uint32
-	sessionID                     uint64
+// HelloAck is the HELLO_ACK payload (4.2).
+type HelloAck struct {
+	LayoutVersion                 uint16
+	Flags                         uint16
+	ServerSupportedProfiles       uint32
+	IntersectionProfiles          uint32
+	SelectedProfile               uint32
+	AgreedMaxRequestPayloadBytes  uint32
+	AgreedMaxRequestBatchItems    uint32
+	AgreedMaxResponsePayloadBytes uint32
+	AgreedMaxResponseBatchItems   uint32
+	AgreedPacketSize              uint32
+	Padding                       uint32
+	SessionID                     uint64
 }
 
-func (a *helloAck) encode() []byte {
+func (a *HelloAck) encode() []byte {
 	b := make([]byte, helloAckLn)
-	le.PutUint16(b[0:], a.layoutVersion)
-	le.PutUint16(b[2:], a.flags)
-	le.PutUint32(b[4:], a.serverSupported)
-	le.PutUint32(b[8:], a.intersection)
-	le.PutUint32(b[12:], a.selected)
-	le.PutUint32(b[16:], a.reqPayload)
-	le.PutUint32(b[20:], a.reqBatch)
-	le.PutUint32(b[24:], a.respPayload)
-	le.PutUint32(b[28:], a.respBatch)
-	le.PutUint32(b[32:], a.packetSize)
-	le.PutUint32(b[36:], a.padding)
-	le.PutUint64(b[40:], a.sessionID)
+	le.PutUint16(b[0:], a.LayoutVersion)
+	le.PutUint16(b[2:], a.Flags)
+	le.PutUint32(b[4:], a.ServerSupportedProfiles)
+	le.PutUint32(b[8:], a.IntersectionProfiles)
+	le.PutUint32(b[12:], a.SelectedProfile)
+	le.PutUint32(b[16:], a.AgreedMaxRequestPayloadBytes)
+	le.PutUint32(b[20:], a.AgreedMaxRequestBatchItems)
+	le.PutUint32(b[24:], a.AgreedMaxResponsePayloadBytes)
+	le.PutUint32(b[28:], a.AgreedMaxResponseBatchItems)
+	le.PutUint32(b[32:], a.AgreedPacketSize)
+	le.PutUint32(b[36:], a.Padding)
+	le.PutUint64(b[40:], a.SessionID)
 	return b
 }
 
-func decodeAck(b []byte) helloAck {
-	return helloAck{le.Uint16(b[0:]), le.Uint16(b[2:]), le.Uint32(b[4:]), le.Uint32(b[8:]), le.Uint32(b[12:]),
+func decodeAck(b []byte) HelloAck {
+	return HelloAck{le.Uint16(b[0:]), le.Uint16(b[2:]), le.Uint32(b[4:]), le.Uint32(b[8:]), le.Uint32(b[12:]),
 		le.Uint32(b[16:]), le.Uint32(b[20:]), le.Uint32(b[24:]), le.Uint32(b[28:]), le.Uint32(b[32:]),
 		le.Uint32(b[36:]), le.Uint64(b[40:])}
 }
@@ -295,20 +306,39 @@ func checkBatch(payload []byte, items uint32) error {
 	return nil
 }
 
-// buildBatch packs k items of size n each (8-byte aligned, zero padded).
-func buildBatch(k int, n int, fill func(item int, b []byte)) []byte {
-	dir := k * 8
-	area := (dir + 7) &^ 7
-	stride := (n + 7) &^ 7
-	total := area + stride*(k-1) + n
-	if k == 0 {
-		total = 0
+// EncodeBatch packs items into a batch payload (section 2): the directory,
+// then each item at an 8-byte aligned offset of the packed area, zero padded.
+func EncodeBatch(items [][]byte) ([]byte, error) {
+	area := (uint64(len(items))*8 + 7) &^ 7
+	total := area
+	for _, it := range items {
+		total = (total+7)&^7 + uint64(len(it))
+	}
+	if len(items) == 0 || total > 0xFFFFFFFF {
+		return nil, fmt.Errorf("batch of %d items, %d bytes: expected 1 or more items within a u32 payload_len", len(items), total)
 	}
 	out := make([]byte, total)
-	for i := 0; i < k; i++ {
-		le.PutUint32(out[i*8:], uint32(i*stride))
-		le.PutUint32(out[i*8+4:], uint32(n))
-		fill(i, out[area+i*stride:area+i*stride+n])
+	off := uint64(0)
+	for i, it := range items {
+		le.PutUint32(out[i*8:], uint32(off))
+		le.PutUint32(out[i*8+4:], uint32(len(it)))
+		copy(out[area+off:], it)
+		off = (off + uint64(len(it)) + 7) &^ 7
 	}
-	return out
+	return out, nil
+}
+
+// DecodeBatch checks a batch payload of count items and returns the items
+// (views into payload).
+func DecodeBatch(payload []byte, count uint32) ([][]byte, error) {
+	if err := checkBatch(payload, count); err != nil {
+		return nil, err
+	}
+	area := (uint64(count)*8 + 7) &^ 7
+	items := make([][]byte, count)
+	for i := range items {
+		off := area + uint64(le.Uint32(payload[i*8:]))
+		items[i] = payload[off : off+uint64(le.Uint32(payload[i*8+4:]))]
+	}
+	return items, nil
 }

@@ -1,4 +1,4 @@
-package main
+package netipc
 
 import (
 	"errors"
@@ -74,38 +74,40 @@ var win32Names = map[syscall.Errno]string{
 	995: "ERROR_OPERATION_ABORTED", 997: "ERROR_IO_PENDING", 1460: "ERROR_TIMEOUT",
 }
 
-func win32Name(e syscall.Errno) string {
+// Win32Name is a Win32 error's name (ERROR_BROKEN_PIPE...).
+func Win32Name(e syscall.Errno) string {
 	if n, ok := win32Names[e]; ok {
 		return n
 	}
 	return fmt.Sprintf("WIN32_%d", uint32(e))
 }
 
-// isDisconnect: the peer left (NP-17), a graceful close.
-func isDisconnect(e syscall.Errno) bool {
+// IsDisconnect says the peer left (NP-17): a graceful close.
+func IsDisconnect(e syscall.Errno) bool {
 	return e == errBrokenPipe || e == errNoData || e == errPipeNotConnected
 }
 
-// ioError is a failed Win32 call, or a wait that reached its deadline.
-type ioError struct {
-	op      string
-	code    syscall.Errno
-	timeout bool
+// IOError is a failed Win32 call, or a wait that reached its deadline.
+type IOError struct {
+	Op         string
+	Code       syscall.Errno
+	Timeout    bool
+	MidMessage bool // a read failed inside a chunked message
 }
 
-func (e *ioError) Error() string {
-	if e.timeout {
-		return e.op + ": deadline reached"
+func (e *IOError) Error() string {
+	if e.Timeout {
+		return e.Op + ": deadline reached"
 	}
-	return e.op + ": " + win32Name(e.code)
+	return e.Op + ": " + Win32Name(e.Code)
 }
 
-func win32Err(op string, err error) *ioError {
+func win32Err(op string, err error) *IOError {
 	var code syscall.Errno
 	if !errors.As(err, &code) {
 		code = syscall.Errno(0xFFFFFFFF)
 	}
-	return &ioError{op: op, code: code}
+	return &IOError{Op: op, Code: code}
 }
 
 // ioOp is one overlapped operation slot; it lives on the heap with its pipe.
@@ -130,12 +132,10 @@ type pipe struct {
 	rop, wop *ioOp
 	cop      *ioOp // the server's ConnectNamedPipe
 	rbuf     []byte
-	deadline time.Duration
-	stop     syscall.Handle // optional event: when set, pending waits end early
 }
 
-func newPipe(h syscall.Handle, deadline time.Duration) (*pipe, error) {
-	p := &pipe{h: h, deadline: deadline, rbuf: make([]byte, 65536)}
+func newPipe(h syscall.Handle) (*pipe, error) {
+	p := &pipe{h: h, rbuf: make([]byte, 65536)}
 	var err error
 	if p.rop, err = newOp(); err != nil {
 		return nil, err
@@ -156,9 +156,6 @@ func (p *pipe) close() {
 	}
 }
 
-// cancelAll aborts every pending operation on the handle (any thread's).
-func (p *pipe) cancelAll() { procCancelIoEx.Call(uintptr(p.h), 0) }
-
 func ms(d time.Duration) uint32 {
 	if d <= 0 {
 		return 0
@@ -171,7 +168,7 @@ func ms(d time.Duration) uint32 {
 
 // finish waits for a started overlapped operation up to the deadline; on
 // expiry it cancels the operation and waits for the cancellation.
-func (p *pipe) finish(op string, o *ioOp, started error) (uint32, error) {
+func (p *pipe) finish(op string, o *ioOp, started error, deadline time.Duration) (uint32, error) {
 	var n uint32
 	if started != nil && started != errIOPending {
 		if started == errMoreData {
@@ -181,17 +178,7 @@ func (p *pipe) finish(op string, o *ioOp, started error) (uint32, error) {
 		return 0, win32Err(op, started)
 	}
 	if started == errIOPending {
-		var r uint32
-		if p.stop != 0 {
-			i, _ := waitAny([]syscall.Handle{o.ev, p.stop}, p.deadline)
-			r = uint32(i)
-			if i != 0 {
-				r = waitTimeout
-			}
-		} else {
-			r, _ = syscall.WaitForSingleObject(o.ev, ms(p.deadline))
-		}
-		if r == waitTimeout {
+		if r, _ := syscall.WaitForSingleObject(o.ev, ms(deadline)); r == waitTimeout {
 			procCancelIoEx.Call(uintptr(p.h), uintptr(unsafe.Pointer(&o.ov)))
 			err := getOverlappedResult(p.h, &o.ov, &n, true)
 			if err == nil {
@@ -200,12 +187,7 @@ func (p *pipe) finish(op string, o *ioOp, started error) (uint32, error) {
 			if err == errMoreData {
 				return n, errMoreData
 			}
-			if p.stop != 0 {
-				if s, _ := syscall.WaitForSingleObject(p.stop, 0); s == 0 {
-					return 0, &ioError{op: op + " (stopped)", code: errOperationAborted}
-				}
-			}
-			return 0, &ioError{op: op, code: errOperationAborted, timeout: true}
+			return 0, &IOError{Op: op, Code: errOperationAborted, Timeout: true}
 		}
 	}
 	err := getOverlappedResult(p.h, &o.ov, &n, true)
@@ -219,7 +201,7 @@ func (p *pipe) finish(op string, o *ioOp, started error) (uint32, error) {
 }
 
 // readMessage returns one whole pipe message (ERROR_MORE_DATA is joined).
-func (p *pipe) readMessage() ([]byte, error) {
+func (p *pipe) readMessage(deadline time.Duration) ([]byte, error) {
 	off := 0
 	for {
 		if off == len(p.rbuf) {
@@ -228,7 +210,7 @@ func (p *pipe) readMessage() ([]byte, error) {
 		p.rop.reset()
 		var done uint32
 		started := syscall.ReadFile(p.h, p.rbuf[off:], &done, &p.rop.ov)
-		n, err := p.finish("ReadFile", p.rop, started)
+		n, err := p.finish("ReadFile", p.rop, started, deadline)
 		off += int(n)
 		if err == errMoreData {
 			continue
@@ -241,23 +223,23 @@ func (p *pipe) readMessage() ([]byte, error) {
 }
 
 // write sends one pipe message (one packet).
-func (p *pipe) write(pkt []byte) error {
+func (p *pipe) write(pkt []byte, deadline time.Duration) error {
 	p.wop.reset()
 	var done uint32
 	started := syscall.WriteFile(p.h, pkt, &done, &p.wop.ov)
-	n, err := p.finish("WriteFile", p.wop, started)
+	n, err := p.finish("WriteFile", p.wop, started, deadline)
 	if err != nil {
 		return err
 	}
 	if int(n) != len(pkt) {
-		return &ioError{op: "WriteFile (short write)", code: syscall.Errno(0)}
+		return &IOError{Op: "WriteFile (short write)", Code: syscall.Errno(0)}
 	}
 	return nil
 }
 
-func (p *pipe) writeAll(pkts [][]byte) error {
+func (p *pipe) writeAll(pkts [][]byte, deadline time.Duration) error {
 	for _, pkt := range pkts {
-		if err := p.write(pkt); err != nil {
+		if err := p.write(pkt, deadline); err != nil {
 			return err
 		}
 	}
@@ -266,7 +248,7 @@ func (p *pipe) writeAll(pkts [][]byte) error {
 
 // createInstance makes one listening instance: message type, read in
 // message mode, overlapped, buffers sized for a whole packet (NP-6, NP-13).
-func createInstance(name string, packetSize uint32, deadline time.Duration) (*pipe, error) {
+func createInstance(name string, packetSize uint32) (*pipe, error) {
 	name16, err := syscall.UTF16PtrFromString(name)
 	if err != nil {
 		return nil, win32Err("CreateNamedPipeW", err)
@@ -283,7 +265,7 @@ func createInstance(name string, packetSize uint32, deadline time.Duration) (*pi
 	if h == syscall.InvalidHandle {
 		return nil, win32Err("CreateNamedPipeW", e)
 	}
-	p, err := newPipe(h, deadline)
+	p, err := newPipe(h)
 	if err != nil {
 		syscall.CloseHandle(h)
 		return nil, err
@@ -346,7 +328,7 @@ func dial(name string, deadline time.Duration) (*pipe, error) {
 				syscall.CloseHandle(h)
 				return nil, win32Err("SetNamedPipeHandleState", e)
 			}
-			p, err := newPipe(h, deadline)
+			p, err := newPipe(h)
 			if err != nil {
 				syscall.CloseHandle(h)
 				return nil, err
@@ -358,7 +340,7 @@ func dial(name string, deadline time.Duration) (*pipe, error) {
 		}
 		left := time.Until(end)
 		if left <= 0 {
-			return nil, &ioError{op: "CreateFileW (ERROR_PIPE_BUSY until the deadline)", code: errPipeBusy, timeout: true}
+			return nil, &IOError{Op: "CreateFileW (ERROR_PIPE_BUSY until the deadline)", Code: errPipeBusy, Timeout: true}
 		}
 		r, _, e := procWaitNamedPipeW.Call(uintptr(unsafe.Pointer(name16)), uintptr(ms(left)+1))
 		if r == 0 && e != errSemTimeout && e != errPipeBusy {

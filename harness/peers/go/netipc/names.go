@@ -1,4 +1,4 @@
-package main
+package netipc
 
 import (
 	"fmt"
@@ -30,8 +30,8 @@ type nameError struct {
 
 func (e *nameError) Error() string { return e.rule + ": " + e.detail }
 
-// validateService applies NP-4: only [A-Za-z0-9-_.], never empty.
-func validateService(service string) error {
+// ValidateService applies NP-4: only [A-Za-z0-9-_.], never empty.
+func ValidateService(service string) error {
 	if service == "" {
 		return &nameError{"service_name_empty", "service_name: expected at least one character, got an empty name"}
 	}
@@ -48,9 +48,9 @@ func validateService(service string) error {
 	return nil
 }
 
-// pipeName derives \\.\pipe\netipc-{hash:016x}-{service} (NP-2).
-func pipeName(runDir, service string) (string, error) {
-	if err := validateService(service); err != nil {
+// PipeName derives \\.\pipe\netipc-{hash:016x}-{service} (NP-2).
+func PipeName(runDir, service string) (string, error) {
+	if err := ValidateService(service); err != nil {
 		return "", err
 	}
 	name := fmt.Sprintf(`\\.\pipe\netipc-%016x-%s`, fnv1a64([]byte(runDir)), service)
@@ -61,9 +61,9 @@ func pipeName(runDir, service string) (string, error) {
 	return name, nil
 }
 
-// shmNames derives the NP-15 object names (reported when a server selects
-// an SHM profile; this peer never creates them).
-func shmNames(runDir, service string, authToken uint64, profile uint32, sessionID uint64) (mapping, reqEvent, respEvent string) {
+// ShmNames derives the NP-15 object names (reported when a server selects
+// an SHM profile; this library never creates them).
+func ShmNames(runDir, service string, authToken uint64, profile uint32, sessionID uint64) (mapping, reqEvent, respEvent string) {
 	input := runDir + "\n" + service + "\n" + strconv.FormatUint(authToken, 10)
 	stem := fmt.Sprintf(`Local\netipc-%016x-%s-p%d-s%016x`, fnv1a64([]byte(input)), service, profile, sessionID)
 	return stem + "-mapping", stem + "-req_event", stem + "-resp_event"

@@ -1,4 +1,4 @@
-package main
+package netipc
 
 // splitMessage turns one logical message into pipe packets (section 3):
 // one packet when it fits, else a full first chunk and continuations.

@@ -1,0 +1,3 @@
+module netipc-kit
+
+go 1.19

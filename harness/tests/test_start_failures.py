@@ -1,0 +1,214 @@
+"""Programs built by current Go start under the harness's Wine 8.0, and a
+program that cannot start is an ERROR that names why, not a clause FAIL.
+
+Go 1.22+ (and Rust 1.78+) runtimes import ProcessPrng from
+bcryptprimitives.dll, which Wine gained only in 8.13; the harness gives its
+prefixes the project's own (wine.provide_bcryptprimitives).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from netipc_conformance import built_with, programs
+from netipc_conformance.peer_process import Ending, PeerProcess
+from netipc_conformance.wine import WineRuntime, provide_bcryptprimitives
+
+pytestmark = pytest.mark.wine
+
+# The oldest Go whose runtime needs ProcessPrng.
+FIRST_GO_WITH_PROCESSPRNG = 22
+GO_CANDIDATES = ("go", "/usr/local/go/bin/go", "/usr/lib/go/bin/go")
+GO_PROGRAM = 'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("READY") }\n'
+GO_PEER = programs.win64_build() / "peers" / "go" / "netipc-go-peer.exe"
+# Wine's own overrides as the runtime sets them, plus the DLL switched off.
+WITHOUT_BCRYPTPRIMITIVES = "winedbg.exe=d;mscoree=d;mshtml=d;bcryptprimitives=d"
+
+
+def go_minor(go: str) -> int | None:
+    done = subprocess.run([go, "env", "GOVERSION"], capture_output=True, text=True, timeout=60)
+    match = re.match(r"go1\.(\d+)", done.stdout.strip())
+    return int(match.group(1)) if match else None
+
+
+def newest_go() -> tuple[str, int] | None:
+    found = []
+    for candidate in GO_CANDIDATES:
+        path = shutil.which(candidate)
+        if path and (minor := go_minor(path)) is not None:
+            found.append((minor, path))
+    return (max(found)[1], max(found)[0]) if found else None
+
+
+def missing(reason: str):
+    if os.environ.get("NETIPC_REQUIRE_WINE") == "1":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def modern_go_program(tmp_path_factory) -> Path:
+    go = newest_go()
+    if go is None or go[1] < FIRST_GO_WITH_PROCESSPRNG:
+        missing(f"no Go 1.{FIRST_GO_WITH_PROCESSPRNG} or newer found ({GO_CANDIDATES})")
+    source = tmp_path_factory.mktemp("go-ready")
+    (source / "go.mod").write_text("module ready\n\ngo 1.22\n")
+    (source / "main.go").write_text(GO_PROGRAM)
+    env = {
+        **os.environ,
+        "GOOS": "windows",
+        "GOARCH": "amd64",
+        "CGO_ENABLED": "0",
+        "GOPROXY": "off",
+        "GOTOOLCHAIN": "local",
+        "GOFLAGS": "",
+    }
+    exe = source / "ready.exe"
+    subprocess.run(
+        [go[0], "build", "-o", str(exe), "."], cwd=source, env=env, check=True, timeout=300
+    )
+    return exe
+
+
+def run_to_end(runtime, program: Path, env: dict | None = None) -> Ending:
+    return PeerProcess(runtime.launch(program, extra_env=env), program.name).finish(60)
+
+
+def test_the_program_says_it_was_built_by_go_1_22_or_newer(modern_go_program):
+    version = built_with.describe(modern_go_program)
+    assert version and int(version.split(".")[1]) >= FIRST_GO_WITH_PROCESSPRNG, version
+
+
+def test_a_program_from_current_go_runs_under_the_harness_wine(wine, modern_go_program):
+    ending = run_to_end(wine, modern_go_program)
+    assert ending.status == 0, ending.describe()
+    assert [e.get("text", "").strip() for e in ending.events] == ["READY"]
+
+
+def test_a_program_importing_processprng_runs(wine):
+    # Built away from the DLL (see its CMakeLists): only the prefix provides it.
+    check = programs.program("bcryptprimitives").parent / "check" / "netipc-prng-check.exe"
+    if not check.is_file():
+        missing(f"{check} not built (cmake --build build/win64)")
+    ending = run_to_end(wine, check)
+    assert ending.status == 0, ending.describe()
+    assert ending.events[0]["text"].strip() == "ProcessPrng ok"
+
+
+def test_without_the_dll_the_start_failure_names_it(modern_go_program):
+    runtime = WineRuntime()
+    runtime.start()
+    try:
+        dll = runtime.prefix / "drive_c" / "windows" / "system32" / "bcryptprimitives.dll"
+        if dll.read_bytes() != programs.program("bcryptprimitives").read_bytes():
+            pytest.skip("this Wine has its own bcryptprimitives.dll (Wine >= 8.13)")
+        dll.unlink()  # a link into the template: the template keeps its copy
+        ending = run_to_end(runtime, modern_go_program)
+    finally:
+        runtime.close()
+    assert ending.never_started, ending.describe()
+    assert "bcryptprimitives.dll" in ending.start_cause(), ending.stderr[:400]
+    # The telling line, not the end of the Go stack trace that follows it.
+    assert ending.start_cause().startswith("fatal error:"), ending.start_cause()
+
+
+def test_the_dll_goes_only_where_wine_has_none(tmp_path):
+    system32 = tmp_path / "drive_c" / "windows" / "system32"
+    system32.mkdir(parents=True)
+    assert provide_bcryptprimitives(tmp_path)
+    ours = programs.program("bcryptprimitives").read_bytes()
+    assert (system32 / "bcryptprimitives.dll").read_bytes() == ours
+    (system32 / "bcryptprimitives.dll").write_bytes(b"Wine's own")
+    assert not provide_bcryptprimitives(tmp_path)
+    assert (system32 / "bcryptprimitives.dll").read_bytes() == b"Wine's own"
+
+
+@pytest.fixture
+def go_peer_that_cannot_start(tmp_path) -> Path:
+    """The Go sample peer (built by current Go), minimal tier, with
+    bcryptprimitives.dll switched off for it: it dies before READY or PASS."""
+    if not GO_PEER.is_file():
+        missing(f"{GO_PEER} not built: sh harness/peers/go/build.sh {GO_PEER.parent}")
+    manifest = tmp_path / "go-no-prng.toml"
+    config = "\n".join(
+        f"{field} = {value}"
+        for field, value in (
+            ("auth_token", 0),
+            ("supported_profiles", 1),
+            ("preferred_profiles", 1),
+            ("max_request_payload_bytes", 1024),
+            ("max_request_batch_items", 1),
+            ("max_response_payload_bytes", 1024),
+            ("max_response_batch_items", 1),
+            ("packet_size", 65536),
+        )
+    )
+    override = f'WINEDLLOVERRIDES = "{WITHOUT_BCRYPTPRIMITIVES}"'
+    manifest.write_text(
+        f"""name = "go-no-prng"
+language = "go"
+tier = "minimal"
+launcher = "wine"
+program = {json.dumps(str(GO_PEER))}
+
+[server]
+args = ["server", "{{run_dir}}", "{{service}}"]
+
+[server.env]
+{override}
+
+[client]
+args = ["client", "{{run_dir}}", "{{service}}"]
+
+[client.env]
+{override}
+
+[config]
+{config}
+"""
+    )
+    return manifest
+
+
+def test_a_peer_that_cannot_start_is_an_error_naming_the_cause(tmp_path, go_peer_that_cannot_start):
+    reports = tmp_path / "reports"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "netipc_conformance.cli",
+            "run",
+            "--peer",
+            str(go_peer_that_cannot_start),
+            "--cases",
+            "NAME-S-01,HS-C-01,NAME-S-04",
+            "--jobs",
+            "1",
+            "--report-dir",
+            str(reports),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    report = json.loads((reports / "report.json").read_text())
+    assert done.returncode == 1, done.stdout[-2000:]
+    verdicts = {r["case"]: (r["verdict"], r["message"]) for r in report["results"]}
+    assert set(verdicts) == {"NAME-S-01", "HS-C-01", "NAME-S-04"}
+    for case, (verdict, message) in verdicts.items():
+        # The server never said READY; the client never connected; the bad-name
+        # case's early exit is no refusal when the runtime says it could not start.
+        assert verdict == "ERROR", (case, verdict, message)
+        assert "could not start: fatal error: bcryptprimitives.dll not found" in message, message
+        assert not re.search(r"\bNP-\d+", message), message
+    assert report["summary"]["ERROR"] == 3
+    assert any("ERROR" in p for p in report["gate"]["problems"])
+    assert report["peers"][0]["built_with"].startswith("go1.")
