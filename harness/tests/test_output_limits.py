@@ -107,10 +107,15 @@ WINE_CRASH = (
 )
 
 
+READY = [{"event": "line", "text": "READY"}]
+
+
 def test_wines_unhandled_line_is_a_crash_whatever_the_status():
-    ending = Ending(status=5, exit_line=None, stderr=f"noise\n{WINE_CRASH}", minimal=True)
+    ending = Ending(
+        status=5, exit_line=None, stderr=f"noise\n{WINE_CRASH}", events=READY, minimal=True
+    )
     assert ending.crash_line.startswith("wine: Unhandled page fault")
-    assert ending.describe().startswith("crashed after 0 line(s): wine: Unhandled page fault")
+    assert ending.describe().startswith("crashed after 1 line(s): wine: Unhandled page fault")
 
 
 def test_a_clean_refusal_is_not_a_crash():
@@ -119,10 +124,12 @@ def test_a_clean_refusal_is_not_a_crash():
 
 
 def test_a_minimal_peer_that_exits_is_not_described_as_crashed():
-    ending = Ending(status=3, exit_line=None, stderr="", minimal=True)
-    assert ending.describe() == "exited with status 3 after 0 line(s)"
-    assert "no final exit line" not in ending.describe()
+    ending = Ending(status=3, exit_line=None, stderr="", events=READY, minimal=True)
+    assert ending.describe() == "exited with status 3 after 1 line(s)"
+    silent = Ending(status=3, exit_line=None, stderr="", minimal=True)
+    assert "no final exit line" not in silent.describe()
 
 
 def test_a_full_peer_without_an_exit_line_still_crashed():
-    assert "no final exit line" in Ending(status=3, exit_line=None, stderr="").describe()
+    ending = Ending(status=3, exit_line=None, stderr="", events=[{"event": "ready"}])
+    assert "no final exit line" in ending.describe()

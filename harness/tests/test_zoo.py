@@ -60,8 +60,9 @@ SHARED = [
         "exit0",
         "exit0",
         "HS-S-01",
-        "FAIL",
-        "server never said it was ready: exited with status 0 after 0 line(s)",
+        "ERROR",  # it printed nothing: a start failure, no clause judged (issue 11)
+        "zoo-exit0 (server) could not start: nothing on stderr "
+        "(exited with status 0 before printing anything)",
         10,
     ),
     Row(
@@ -70,7 +71,8 @@ SHARED = [
         "exit3",
         "HS-C-01",
         "FAIL",
-        "the client exited with status 3 after 0 line(s) without connecting",
+        "the client exited with status 3 before printing anything "
+        "(stderr: 'nothing on stderr') without connecting",
         10,
     ),
     Row(
@@ -107,8 +109,8 @@ SHARED = [
         "orphan-stdout",
         "exit3",
         "HS-S-01",
-        "FAIL",
-        "server never said it was ready: exited with status 1",
+        "ERROR",  # in seconds, not READY_TIMEOUT_S: its child holds stdout
+        "could not start: nothing on stderr (exited with status 1 before printing anything)",
         10,
     ),
     Row(
@@ -191,6 +193,8 @@ def test_the_shared_run_fails_the_gate_leaves_nothing_and_prints_one_line_per_fa
     finished, controller = shared
     assert finished.status == 1
     assert left_behind(controller.tmp) == []
+    errors = [line for line in finished.out.splitlines() if line.startswith("ERROR ")]
+    assert errors and all("(evidence: " in line for line in errors), errors
     assert "Traceback" not in finished.out and "def test_" not in finished.out
     fails = [line for line in finished.out.splitlines() if line.startswith("FAIL ")]
     assert fails and all("(evidence: " in line for line in fails), fails
@@ -222,9 +226,15 @@ def test_a_crash_is_never_a_refusal(crash, row):
     assert left_behind(controller.tmp) == []
 
 
-@pytest.mark.parametrize("mode", ["flood-stdout", "flood-stderr"])
+FLOODS = {
+    "flood-stdout": ("FAIL", "server never said it was ready: exited with status 1 after"),
+    "flood-stderr": ("ERROR", "(server) could not start: "),  # nothing on stdout
+}
+
+
+@pytest.mark.parametrize("mode", list(FLOODS))
 def test_a_50_mb_flood_stays_within_bounds(tmp_path_factory, mode):
-    row = Row(f"zoo-{mode}", mode, "exit3", "HS-S-01", "FAIL", "never said it was ready", 60)
+    row = Row(f"zoo-{mode}", mode, "exit3", "HS-S-01", *FLOODS[mode], 60)
     finished, controller = run_rows(tmp_path_factory, mode, [row], "HS-S-01", "--jobs", "1")
     check_row(finished, row)
     assert finished.peak_rss_mb < MEMORY_BOUND_MB, finished.peak_rss_mb

@@ -13,19 +13,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from test_zoo import CRASH, SHARED, Row
+from test_zoo import CRASH, FLOODS, SHARED, Row
 from zoo_support import Controller, left_behind, zoo_manifest
 
-FLOODS = [
-    Row(f"zoo-{m}", m, "exit3", "HS-S-01", "FAIL", "never said it was ready", 60)
-    for m in ("flood-stdout", "flood-stderr")
-]
+FLOOD_ROWS = [Row(f"zoo-{m}", m, "exit3", "HS-S-01", *FLOODS[m], 60) for m in FLOODS]
 
 
 def main(out: Path) -> None:
     print("| misbehaviour | case | verdict | message | case time | run time | peak memory |")
     print("|---|---|---|---|---|---|---|")
-    for row in [*SHARED, *CRASH, *FLOODS]:
+    for row in [*SHARED, *CRASH, *FLOOD_ROWS]:
         folder = Path(tempfile.mkdtemp(prefix=f"{row.peer}-", dir=out))
         manifest = zoo_manifest(folder, row.peer, row.server, row.client, row.tier)
         run = Controller(folder, ["--peer", str(manifest), "--cases", row.case, "--jobs", "1"])
