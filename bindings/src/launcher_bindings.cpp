@@ -110,6 +110,11 @@ void define_launcher(py::module_& m) {
             return p.terminate(std::chrono::duration<double>(grace));
           },
           py::arg("grace") = 1.0)
+      .def("limit_output", &process::limit_output, py::arg("max_line"), py::arg("max_unread"))
+      .def(
+          "dropped",
+          [](const process& p, const std::string& stream) { return p.dropped(stream_of(stream)); },
+          py::arg("stream"))
       .def_property_readonly("running", &process::running)
       .def_property_readonly("exit_status", &process::exit_status)
       .def("__enter__", [](process& p) -> process& { return p; })

@@ -1,7 +1,10 @@
 """The `netipc-conformance` command line.
 
-Exit codes: 0 success, 1 a check failed (a vector mismatch, later a gate),
-2 bad usage or bad input (invalid service name, malformed vector file).
+Exit codes: 0 success, 1 a check failed (a vector mismatch, a gate), 2 bad
+usage or bad input (invalid service name, malformed vector file, a bad
+manifest, report folder or --cases), 130 / 143 interrupted by SIGINT /
+SIGTERM (interrupt.py: every process ended, the Wine prefix removed, no
+report).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import os
 import sys
 from pathlib import Path
 
-from netipc_conformance import locations, names_cmd, programs, reference
+from netipc_conformance import interrupt, locations, names_cmd, programs, reference
 from netipc_conformance import runtime as runtimes
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -190,6 +193,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         update_xfail=args.update_xfail,
         verbose=args.verbose,
         jobs=args.jobs,
+        full_trace=args.full_trace,
     )
 
 
@@ -201,8 +205,9 @@ def cmd_cases(args: argparse.Namespace) -> int:
 
 
 def cmd_faults(args: argparse.Namespace) -> int:
-    from netipc_conformance import faults
+    from netipc_conformance import faults, interrupt
 
+    interrupt.install("netipc-conformance faults")
     kind = _runtime_kind(args)
     _use_programs(args)
     _need_program("agent")
@@ -230,9 +235,10 @@ def cmd_faults(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from netipc_conformance import bench
+    from netipc_conformance import bench, interrupt
     from netipc_conformance.manifest import ManifestError, check_program_exists, load
 
+    interrupt.install("netipc-conformance bench")
     kind = _runtime_kind(args)
     _use_programs(args)
     _need_program("rawpipe")
@@ -334,7 +340,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="rewrite this expected-failure file from the results",
     )
-    run.add_argument("-v", "--verbose", action="store_true", help="one line per case")
+    run.add_argument(
+        "-v", "--verbose", action="store_true", help="one line per case; short tracebacks"
+    )
+    run.add_argument(
+        "--full-trace", action="store_true", help="pytest's whole traceback for every FAIL"
+    )
     _add_runtime_option(run)
     _add_programs_option(run)
     run.set_defaults(func=cmd_run)
@@ -408,6 +419,8 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageError, reference.ReferenceMissing) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    finally:
+        interrupt.hold()  # an interrupted run exits from interrupt.py, 130 or 143
 
 
 if __name__ == "__main__":

@@ -20,14 +20,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 import jsonschema
 
-from netipc_conformance import programs
+from netipc_conformance import programs, tomlfile
 
 REPO = Path(__file__).resolve().parents[2]
 CASE_PLACEHOLDERS = ("run_dir", "service", "options")
@@ -142,11 +141,9 @@ def _program(path: Path, doc: dict) -> Path:
 def load(path: str | os.PathLike) -> Manifest:
     path = Path(path)
     try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ManifestError(f"{path}: no such manifest file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ManifestError(f"{path}: not valid TOML: {exc}") from None
+        doc = tomlfile.read(path, "manifest file")
+    except ValueError as exc:
+        raise ManifestError(str(exc)) from None
     _validate(path, doc)
     launcher = doc["launcher"]
     xfail = doc.get("expected_failures")
@@ -167,9 +164,30 @@ def load(path: str | os.PathLike) -> Manifest:
 
 
 def check_program_exists(manifest: Manifest) -> None:
-    """Called before a run: a missing binary is a clear error, not a FAIL per case."""
+    """Called before a run: a missing binary, or one that is not a Windows
+    program, is a clear error, not a FAIL (or worse, a PASS) per case."""
     if not manifest.program.is_file():
         raise ManifestError(
             f"{manifest.path}: key program: {manifest.program} does not exist "
             "(build your peer first; ./ci/run-suite builds the reference and the bundled peers)"
         )
+    if manifest.launcher == "wine":
+        problem = windows_executable_problem(manifest.program)
+        if problem:
+            raise ManifestError(f"{manifest.path}: key program: {manifest.program} {problem}")
+
+
+def windows_executable_problem(program: Path) -> str:
+    """Why this file is not a Windows PE executable ("" when it is one): an MZ
+    header whose e_lfanew points at "PE\\0\\0"."""
+    try:
+        with program.open("rb") as f:
+            head = f.read(64)
+            if len(head) < 64 or head[:2] != b"MZ":
+                return "is not a Windows executable (no MZ header)"
+            f.seek(int.from_bytes(head[60:64], "little"))
+            if f.read(4) != b"PE\0\0":
+                return "is not a Windows PE executable (an MZ header without a PE header)"
+    except OSError as exc:
+        return f"cannot be read: {exc.strerror or exc}"
+    return ""

@@ -6,11 +6,22 @@ line and a final {"event": "exit", "code": N} before it exits on purpose
 its exit status says (Wine cuts statuses to 8 bits and can report 0 for a
 crash). Minimal-tier peers print READY / PASS lines instead; those are kept
 as {"event": "line", "text": ...}.
+
+Output limits (a peer may print without end; the harness keeps a bounded
+part): stdout events are kept whole for the first KEEP_HEAD_BYTES of output,
+then the protocol events (every JSON event but an ok echo) up to
+KEEP_EVENTS, plus the last KEEP_TAIL_BYTES; a kept line is cut at
+LINE_TEXT_LIMIT characters; stderr keeps its first and last
+STDERR_KEEP_BYTES. What is not kept is counted (Ending.dropped). The
+launcher itself never holds more than 4 MiB unread per stream and returns a
+line longer than 64 KiB in pieces.
 """
 
 from __future__ import annotations
 
+import collections
 import json
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -24,6 +35,19 @@ START_FAILURE_SIGNS = (
     "err:virtual:",
     "c0000135",
 )
+KEEP_HEAD_BYTES = 256 * 1024
+KEEP_TAIL_BYTES = 64 * 1024
+KEEP_EVENTS = 4096
+LINE_TEXT_LIMIT = 1000
+STDERR_KEEP_BYTES = 8 * 1024
+EXITED_GRACE_S = 1.0
+LAUNCHER_MAX_LINE = 64 * 1024
+LAUNCHER_MAX_UNREAD = 4 * 1024 * 1024
+# Wine's line for an exception the program did not handle (an access violation,
+# a stack overflow...): the program crashed, whatever its exit status says.
+WINE_CRASH = re.compile(
+    r"^wine: Unhandled (page fault|exception|stack overflow|illegal instr|privileged instr).*", re.M
+)
 
 
 @dataclass
@@ -32,6 +56,19 @@ class Ending:
     exit_line: dict | None
     stderr: str
     events: list[dict] = field(default_factory=list)
+    minimal: bool = False  # a minimal-tier peer: READY/PASS lines, no exit line
+    dropped: dict = field(default_factory=dict)  # {"stdout_bytes": n, "stderr_bytes": n}
+
+    @property
+    def crash_line(self) -> str:
+        """Evidence of a crash whatever the tier: Wine's "Unhandled ..." line, or a
+        status that only a crash gives (a signal on POSIX, an NTSTATUS on Windows)."""
+        found = WINE_CRASH.search(self.stderr)
+        if found:
+            return found.group(0).strip()[:200]
+        if self.status is not None and self.status < 0:
+            return f"exit status {self.status} (a signal or an exception code)"
+        return ""
 
     @property
     def crashed(self) -> bool:
@@ -67,6 +104,13 @@ class Ending:
                 f"exited with status {self.status} before printing anything "
                 f"(stderr: {self.start_cause()!r})"
             )
+        if self.minimal:
+            # The minimal tier has no exit line: its status is all it says.
+            if self.crash_line:
+                return f"crashed after {len(self.events)} line(s): {self.crash_line}"
+            last = self.last_stderr_line()
+            said = f", stderr ends: {last!r}" if last else ""
+            return f"exited with status {self.status} after {len(self.events)} line(s){said}"
         if self.crashed:
             # The verdict line is often all a CI log keeps, so it carries the
             # clue: whether the program ran at all, and what it said last.
@@ -86,17 +130,61 @@ class Ending:
 
 
 class PeerProcess:
-    def __init__(self, process, label: str):
+    def __init__(self, process, label: str, minimal: bool = False):
         self.process = process
+        if hasattr(process, "limit_output"):  # launcher limits: module docstring
+            process.limit_output(LAUNCHER_MAX_LINE, LAUNCHER_MAX_UNREAD)
         self.label = label
         # It may end before printing anything for a reason of its own: the case
         # expects a refusal (an invalid name), or it is a minimal-tier client,
         # which prints nothing before PASS. An early end is then a start failure
         # only when its runtime or Wine's loader says so.
         self.may_end_silently = False
-        self.events: list[dict] = []
+        self.minimal = minimal
+        self.events: list[dict] = []  # the kept head and protocol events; see kept_events()
+        self._tail: collections.deque = collections.deque()
+        self._tail_bytes = 0
+        self._kept_bytes = 0
+        self._dropped_events = 0
+        self._dropped_bytes = 0
         self.started = time.monotonic()
         self._ending: Ending | None = None
+
+    def _keep(self, event: dict, size: int) -> None:
+        """Keeps the event within the output limits (module docstring)."""
+        if "text" in event and len(event["text"]) > LINE_TEXT_LIMIT:
+            cut = len(event["text"]) - LINE_TEXT_LIMIT
+            event["text"] = event["text"][:LINE_TEXT_LIMIT] + f"... ({cut} more characters)"
+        protocol = event.get("event") != "line" and not (
+            event.get("event") == "echo" and event.get("ok") is True
+        )
+        if self._kept_bytes < KEEP_HEAD_BYTES or (protocol and len(self.events) < KEEP_EVENTS):
+            self.events.append(event)
+            self._kept_bytes += size
+            return
+        self._tail.append((event, size))
+        self._tail_bytes += size
+        while self._tail_bytes > KEEP_TAIL_BYTES and len(self._tail) > 1:
+            _, gone = self._tail.popleft()
+            self._tail_bytes -= gone
+            self._dropped_events += 1
+            self._dropped_bytes += gone
+
+    def kept_events(self) -> list[dict]:
+        """Every kept event in the order they came (head, protocol events, tail)."""
+        if not self._tail:
+            return list(self.events)
+        return sorted([*self.events, *(e for e, _ in self._tail)], key=lambda e: e["t"])
+
+    def _kept_stderr(self) -> tuple[str, int]:
+        raw = self.process.read_all("stderr", 1)
+        dropped = self.process.dropped("stderr") if hasattr(self.process, "dropped") else 0
+        if len(raw) > 2 * STDERR_KEEP_BYTES:
+            dropped += len(raw) - 2 * STDERR_KEEP_BYTES
+            cut = f"\n[... {dropped} bytes of stderr not kept ...]\n".encode()
+            raw = raw[:STDERR_KEEP_BYTES] + cut + raw[-STDERR_KEEP_BYTES:]
+        text = raw.decode("utf-8", errors="replace")
+        return text, dropped
 
     @staticmethod
     def _parse(line: bytes) -> dict:
@@ -108,16 +196,30 @@ class PeerProcess:
         return event if isinstance(event, dict) else {"event": "line", "text": text}
 
     def next_event(self, timeout: float) -> dict | None:
-        """The next stdout line as an event; None at the deadline or end of output."""
-        try:
-            line = self.process.read_line("stdout", timeout)
-        except EOFError:
-            return None
-        if line is None:
-            return None
+        """The next stdout line as an event; None at the deadline or end of output.
+
+        Once the program has exited, its output ends EXITED_GRACE_S after the
+        last line even if the pipe stays open (a child it left behind may hold
+        it): waiting longer would only wait for that child."""
+        deadline = time.monotonic() + timeout
+        exited_at = None
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            try:
+                line = self.process.read_line("stdout", min(left, 0.5))
+            except EOFError:
+                return None
+            if line is not None:
+                break
+            if exited_at is None and not self.process.running:
+                exited_at = time.monotonic()
+            if exited_at is not None and time.monotonic() - exited_at >= EXITED_GRACE_S:
+                return None
         event = self._parse(line)
         event["t"] = round(time.monotonic() - self.started, 6)
-        self.events.append(event)
+        self._keep(event, len(line) + 1)
         return event
 
     def wait_for(self, predicate, timeout: float) -> dict | None:
@@ -147,9 +249,18 @@ class PeerProcess:
         status = self.process.wait(max(0.0, deadline - time.monotonic()))
         if status is None:
             self.process.terminate(grace=1.0)
-        stderr = self.process.read_all("stderr", 1).decode("utf-8", errors="replace")
-        exit_line = next((e for e in reversed(self.events) if e.get("event") == "exit"), None)
-        self._ending = Ending(status, exit_line, stderr, list(self.events))
+        stderr, stderr_dropped = self._kept_stderr()
+        events = self.kept_events()
+        exit_line = next((e for e in reversed(events) if e.get("event") == "exit"), None)
+        stdout_dropped = self._dropped_bytes + (
+            self.process.dropped("stdout") if hasattr(self.process, "dropped") else 0
+        )
+        dropped = {
+            "stdout_bytes": stdout_dropped,
+            "stdout_lines": self._dropped_events,
+            "stderr_bytes": stderr_dropped,
+        }
+        self._ending = Ending(status, exit_line, stderr, events, self.minimal, dropped)
         return self._ending
 
     def kill(self) -> None:

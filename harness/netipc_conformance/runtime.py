@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 
+from netipc_conformance import leftovers
 from netipc_conformance.native import NativeRuntime, NativeRuntimeError
 from netipc_conformance.programs import ProgramMissing
 from netipc_conformance.wine import WineError, WineMissing, WineRuntime
@@ -51,6 +52,7 @@ def resolve(choice: str | None, environ=os.environ, os_name: str = os.name) -> s
 
 def start(kind: str):
     """A started runtime of this kind ('wine' or 'native'), or RuntimeUnavailable."""
+    leftovers.sweep()  # what runs killed with SIGKILL left (leftovers.py)
     runtime = None
     try:
         runtime = RUNTIMES[kind]()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 
-from netipc_conformance import reference
+from netipc_conformance import interrupt, reference
 
 
 class RuntimeBase:
@@ -17,6 +17,7 @@ class RuntimeBase:
         self._launched: list = []
         self._run_counter = 0
         self._owner = True
+        interrupt.track(self)  # an interrupted run removes what it made
 
     def __enter__(self):
         self.start()
@@ -26,6 +27,8 @@ class RuntimeBase:
         self.close()
 
     def _start(self, argv: list[str], extra_env=None):
+        if interrupt.stopping.is_set():
+            raise RuntimeError("the run is being interrupted: no new process")
         core = reference.load()
         process = core.Process(argv, env=self.env(extra_env))
         self._launched.append(process)

@@ -19,9 +19,10 @@ Expected-failure file (TOML):
 from __future__ import annotations
 
 import fnmatch
-import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+from netipc_conformance import tomlfile
 
 PASS, FAIL, NON_STRICT, INFO = "PASS", "FAIL", "NON-STRICT", "INFO"
 UNSUPPORTED, XFAIL, XPASS = "UNSUPPORTED", "XFAIL", "XPASS"
@@ -76,19 +77,27 @@ class Gate:
 def load_expected(path: str | Path) -> list[Expected]:
     path = Path(path)
     try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ExpectedFailuresError(f"{path}: no such expected-failure file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ExpectedFailuresError(f"{path}: not valid TOML: {exc}") from None
+        doc = tomlfile.read(path, "expected-failure file")
+    except ValueError as exc:
+        raise ExpectedFailuresError(str(exc)) from None
     unknown = set(doc) - {"expected"}
     if unknown:
         raise ExpectedFailuresError(
             f"{path}: unknown top-level key(s): {', '.join(sorted(unknown))}"
         )
     entries = []
-    for i, raw in enumerate(doc.get("expected", [])):
+    listed = doc.get("expected", [])
+    if not isinstance(listed, list):
+        raise ExpectedFailuresError(
+            f"{path}: key expected must be an array of tables ([[expected]] entries)"
+        )
+    for i, raw in enumerate(listed):
         where = f"{path}: expected[{i}]"
+        if not isinstance(raw, dict):
+            raise ExpectedFailuresError(
+                f"{where}: must be a table with case and reason (an [[expected]] entry), "
+                f"not {raw!r}"
+            )
         extra = set(raw) - {"case", "peer", "reason", "message"}
         if extra:
             raise ExpectedFailuresError(f"{where}: unknown key(s): {', '.join(sorted(extra))}")

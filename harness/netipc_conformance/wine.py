@@ -20,7 +20,7 @@ import signal
 import tempfile
 from pathlib import Path, PureWindowsPath
 
-from netipc_conformance import programs, reference
+from netipc_conformance import leftovers, programs, reference
 from netipc_conformance.runtime_base import RuntimeBase
 
 WINE_ENV = {
@@ -144,7 +144,8 @@ class WineRuntime(RuntimeBase):
 
     def start(self) -> None:
         _require_wine()
-        self._dir = Path(tempfile.mkdtemp(prefix="netipc-wine-"))
+        self._dir = Path(tempfile.mkdtemp(prefix=leftovers.FOLDER_PREFIX))
+        leftovers.record(self._dir)  # a SIGKILLed run's prefix is removed by the next run
         self.prefix = self._dir / "prefix"
         atexit.register(self.close)
         if self._template and Path(self._template, "system.reg").is_file():
@@ -211,5 +212,6 @@ class WineRuntime(RuntimeBase):
             with contextlib.suppress(OSError):
                 server_dir.parent.rmdir()  # Wine's wine-XXXXXX, once empty
         shutil.rmtree(self._dir, ignore_errors=True)
+        leftovers.forget(self._dir)
         self._dir = None
         atexit.unregister(self.close)

@@ -135,6 +135,7 @@ def last_line(done: subprocess.CompletedProcess) -> str:
     return lines[-1] if lines else ""
 
 
+@pytest.mark.timeout(900)  # four ci/gate runs, each making its Wine prefix
 def test_ci_gate_exit_codes_and_last_lines(tmp_path, faulty):
     clean = gate(tmp_path, "--cases", CASE, str(C_PEER))
     assert clean.returncode == 0, clean.stdout[-2000:] + clean.stderr[-2000:]
@@ -143,6 +144,11 @@ def test_ci_gate_exit_codes_and_last_lines(tmp_path, faulty):
     fault = gate(tmp_path, "--cases", CASE, str(faulty))
     assert fault.returncode == 1
     assert "gate exit status 1" in last_line(fault)
+
+    # A mistyped --cases must never turn the gate green.
+    typo = gate(tmp_path, "--cases", "HS-S-1", str(C_PEER))
+    assert typo.returncode == 2, typo.stdout[-2000:] + typo.stderr[-2000:]
+    assert "HS-S-1" in typo.stderr
 
     bad = tmp_path / "bad.toml"
     bad.write_text('name = "x"\n')

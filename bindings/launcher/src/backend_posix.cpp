@@ -93,13 +93,16 @@ std::optional<int> exit_status_now(child& c) {
   return status_from_raw(c.handle.native_exit_code());
 }
 
-// Reads everything ready on one non-blocking fd; closes it at end of stream.
+// Reads what is ready on one non-blocking fd, at most 4 MiB a call so that
+// the output limits (limit_output) bound a flood between calls; closes it at
+// end of stream.
 void drain(int& fd, output& o) {
   char chunk[65536];
-  for (;;) {
+  for (std::size_t got = 0; got < (std::size_t{4} << 20);) {
     ssize_t n = ::read(fd, chunk, sizeof chunk);
     if (n > 0) {
       o.buffer.append(chunk, static_cast<std::size_t>(n));
+      got += static_cast<std::size_t>(n);
       continue;
     }
     if (n == 0 || (errno != EAGAIN && errno != EINTR)) {

@@ -15,6 +15,14 @@ namespace {
 // the bound keeps the harness from waiting on it forever.
 constexpr auto forced_end_bound = std::chrono::seconds(30);
 
+// Keeps the head and the tail of unread output within max_unread.
+void bound(output& o, std::size_t max_unread) {
+  if (o.buffer.size() <= max_unread) return;
+  std::size_t excess = o.buffer.size() - max_unread;
+  o.buffer.erase(max_unread / 2, excess);
+  o.dropped += excess;
+}
+
 }  // namespace
 
 process::process(const std::vector<std::string>& argv,
@@ -51,6 +59,11 @@ std::optional<std::string> process::read_line(stream which, clock::time_point de
   output& o = of(which);
   for (;;) {
     auto newline = o.buffer.find('\n');
+    if ((newline == std::string::npos || newline > max_line_) && o.buffer.size() >= max_line_) {
+      std::string piece = o.buffer.substr(0, max_line_);  // an over-long line, in pieces
+      o.buffer.erase(0, max_line_);
+      return piece;
+    }
     if (newline != std::string::npos || (o.eof && !o.buffer.empty())) {
       std::string line = o.buffer.substr(0, newline);
       o.buffer.erase(0, newline == std::string::npos ? newline : newline + 1);
@@ -59,14 +72,19 @@ std::optional<std::string> process::read_line(stream which, clock::time_point de
     }
     if (o.eof) throw end_of_stream{};
     if (clock::now() >= deadline) return std::nullopt;
-    backend::pump(*child_, outputs_, deadline);
+    pump(deadline);
   }
 }
 
 std::string process::read_all(stream which, clock::time_point deadline) {
   output& o = of(which);
-  while (!o.eof && clock::now() < deadline) backend::pump(*child_, outputs_, deadline);
+  while (!o.eof && clock::now() < deadline) pump(deadline);
   return std::exchange(o.buffer, {});
+}
+
+void process::pump(clock::time_point deadline) {
+  backend::pump(*child_, outputs_, deadline);
+  for (output& o : outputs_) bound(o, max_unread_);
 }
 
 bool process::reap_if_exited() {

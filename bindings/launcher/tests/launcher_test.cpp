@@ -161,6 +161,35 @@ TEST(Launcher, AFullStderrNeverStarvesAStdoutReader) {
   EXPECT_EQ(p.read_all(stream::err, in(30s)).size(), 1024u * 1024u);
 }
 
+TEST(Launcher, UnreadOutputKeepsItsHeadAndTailAndCountsTheRest) {
+  // 6 MiB of stderr, unread while stdout is read: at most max_unread is kept.
+  constexpr std::size_t max_unread = std::size_t{4} << 20;
+  process p(child_argv({"flood", "6144"}), std::nullopt, std::nullopt);
+  p.limit_output(64 * 1024, max_unread);
+  EXPECT_EQ(p.read_line(stream::out, in(60s)), "done");
+  auto kept = p.read_all(stream::err, in(60s));
+  EXPECT_EQ(kept.size(), max_unread);
+  EXPECT_EQ(kept.size() + p.dropped(stream::err), 6144u * 1024u);
+  EXPECT_EQ(p.dropped(stream::out), 0u);
+}
+
+TEST(Launcher, AnOverLongLineComesInPieces) {
+  constexpr std::size_t max_line = 64 * 1024;
+  process p(child_argv({"longline", "200"}), std::nullopt, std::nullopt);
+  p.limit_output(max_line, std::size_t{4} << 20);
+  std::size_t total = 0, pieces = 0;
+  while (total < 200u * 1024u && pieces < 10) {
+    auto piece = p.read_line(stream::out, in(30s));
+    ASSERT_TRUE(piece.has_value());
+    EXPECT_LE(piece->size(), max_line);
+    total += piece->size();
+    ++pieces;
+  }
+  EXPECT_EQ(pieces, 4u);  // 64 + 64 + 64 + 8 KiB
+  EXPECT_EQ(total, 200u * 1024u);
+  EXPECT_EQ(p.read_line(stream::out, in(30s)), "after");
+}
+
 TEST(Launcher, TerminateEndsAChildThatIgnoresItsInput) {
   process p(child_argv({"sleep"}), std::nullopt, std::nullopt);
   auto start = clock::now();
@@ -269,6 +298,10 @@ int run_child(const std::vector<std::string>& args) {
     for (int i = 0, n = std::stoi(args.at(3)); i < n; ++i) std::cerr << kib;
     std::cerr << std::flush;
     std::cout << "done\n";
+  } else if (mode == "longline") {
+    std::string kib(1024, 'l');
+    for (int i = 0, n = std::stoi(args.at(3)); i < n; ++i) std::cout << kib;
+    std::cout << "\nafter\n" << std::flush;
   } else if (mode == "grandchild") {
     process grandchild(child_argv({"sleep"}), std::nullopt, std::nullopt);
     std::cout << grandchild.pid() << "\n" << std::flush;

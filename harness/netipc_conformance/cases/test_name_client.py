@@ -22,8 +22,8 @@ from .test_name_server import (
 )
 def test_client_connects_at_the_derived_name(ctx):
     listener = drive.listen(ctx.agent, ctx.pipe_name)
-    ctx.start_client()
-    drive.accept(ctx.agent, listener, clause="NP-2")
+    client = ctx.start_client()
+    drive.accept(ctx.agent, listener, clause="NP-2", client=client)
 
 
 @case(
@@ -37,7 +37,7 @@ def test_client_hashes_run_dir_as_given(ctx):
         service = f"{ctx.service}-{number}"
         listener = drive.listen(ctx.agent, ctx.core.pipe_name(run_dir, service))
         client = ctx.start_client(run_dir=run_dir, service=service)
-        drive.accept(ctx.agent, listener, clause="NP-2")
+        drive.accept(ctx.agent, listener, clause="NP-2", client=client)
         ctx.agent.close_handle(listener)
         ctx.finish(client)
 
@@ -76,5 +76,5 @@ def test_client_refuses_invalid_service_names(ctx):
 def test_client_gets_a_posix_looking_run_dir_unconverted(ctx):
     run_dir = posix_looking_run_dir(ctx.run_dir)
     listener = drive.listen(ctx.agent, ctx.core.pipe_name(run_dir, ctx.service))
-    ctx.start_client(run_dir=run_dir)
-    drive.accept(ctx.agent, listener, clause="NP-2")
+    client = ctx.start_client(run_dir=run_dir)
+    drive.accept(ctx.agent, listener, clause="NP-2", client=client)

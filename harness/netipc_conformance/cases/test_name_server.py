@@ -110,6 +110,8 @@ def sanitized_twins(core, run_dir: str, service: str) -> list[str]:
 def expect_refused_at_start(ctx, ending, what: str) -> None:
     """NP-4: the peer exits by itself, at once, with a failure (full tier: exit 2)."""
     expect(ending.status is not None, "NP-4", what, "exits", ending.describe())
+    # A crash is never a refusal, whatever status Wine gives it.
+    expect(not ending.crash_line, "NP-4", what, "a refusal, not a crash", ending.describe())
     if ctx.full:
         expect_equal("NP-4", f"{what}: exit code", 2, ending.code, ending.describe())
     else:

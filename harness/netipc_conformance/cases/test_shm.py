@@ -105,7 +105,7 @@ def test_client_reconnects_without_shm(ctx):
     config = shm_config(ctx, profile)
     listener = drive.listen(ctx.agent, ctx.pipe_name)
     process = ctx.start_client(config=config)
-    accepted = drive.accept(ctx.agent, listener)
+    accepted = drive.accept(ctx.agent, listener, client=process)
     hello = drive.read_hello(accepted)
     expect(hello.supported_profiles & profile, "NP-11", "first HELLO", "offers SHM", hello)
     # The agent prepares nothing: the objects this ACK promises do not exist.

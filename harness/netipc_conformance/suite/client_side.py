@@ -37,7 +37,7 @@ def start(ctx, service: str | None = None, **spec) -> Conversation:
     listener = drive.listen(ctx.agent, name)
     process = ctx.start_client(service=service, **spec)
     try:
-        accepted = drive.accept(ctx.agent, listener)
+        accepted = drive.accept(ctx.agent, listener, client=process)
         hello = drive.read_hello(accepted)
     except drive.NothingRead as exc:
         raise _foundation(ctx, service, exc, "sent no HELLO after connecting") from exc

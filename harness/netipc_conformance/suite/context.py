@@ -239,11 +239,13 @@ class CaseContext:
         for process, record in self._peers:
             ending = process.finish(FINISH_TIMEOUT_S if process.process.running is False else 0.5)
             process.kill()
+            # Both are already within the output limits (peer_process.py).
             record.events, record.stderr, record.ending = (
                 ending.events,
-                ending.stderr[-4000:],
+                ending.stderr,
                 ending.describe(),
             )
+            record.dropped = {k: v for k, v in ending.dropped.items() if v}
             self.evidence.peers.append(record)
         for agent in self._agents:
             if agent is self._shared:

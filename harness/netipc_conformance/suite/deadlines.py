@@ -31,6 +31,11 @@ FINISH_S = 15.0
 # probed once per peer before the run (a start and an exit under Wine).
 OPTION_PROBE_S = 15.0
 
+# docs/peer-cli.md: --serve-forever "accept until stdin reaches end of file".
+# A peer winding down exits in well under a second; it states no MUST for
+# this, so one that does not exit in time gets a note, not a gate failure.
+EOF_EXIT_S = 5.0
+
 # One pipe operation of the reference side through the agent (connect, read,
 # write): a peer answers in milliseconds; 5 s covers a peer whose process is
 # descheduled on a loaded machine.
@@ -50,6 +55,11 @@ CLIENT_QUIET_MS = 1500
 # the agent itself enforces the operation's deadline; this margin covers its
 # reply crossing the stdout pipe on a loaded machine.
 AGENT_REPLY_MARGIN_S = 10.0
+
+# With the peer client known, accept waits in slices of this and stops once
+# the client has exited: a client that is gone will never connect, and it
+# costs at most one slice more to notice.
+ACCEPT_SLICE_MS = 1000
 
 # A second connect right after the server accepted the first (NP-18): the
 # replacement instance must already listen, so no start-up time is owed.

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from netipc_conformance import reference
 
 from . import deadlines
-from .outcomes import Violation, expect
+from .outcomes import Violation, expect, unsupported
 
 DEADLINE_MS = deadlines.IO_MS
 
@@ -189,14 +189,52 @@ def listen(agent, pipe_name: str, packet_size: int = 65536) -> int:
 
 
 def accept(
-    agent, listener: int, clause: str = "NP-7", deadline_ms: int = deadlines.CLIENT_CONNECT_MS
+    agent,
+    listener: int,
+    clause: str = "NP-7",
+    deadline_ms: int = deadlines.CLIENT_CONNECT_MS,
+    client=None,
 ) -> Accepted:
+    """The peer client's connection; client (its PeerProcess), when given, ends
+    the wait as soon as it has exited."""
+    if client is not None:
+        return _accept_while_running(agent, listener, clause, deadline_ms, client)
     reply = agent.accept(listener, deadline_ms=deadline_ms)
     if not reply.ok:
         raise Violation(
             clause, "client connection at the derived pipe name", "a connection", reply.describe()
         )
     return Accepted(agent, listener, listener)
+
+
+def _accept_while_running(agent, listener: int, clause: str, deadline_ms: int, client):
+    left = deadline_ms
+    while left > 0:
+        exited = not client.process.running
+        # After the exit one short last try: a connection it made is pending.
+        step = 100 if exited else min(deadlines.ACCEPT_SLICE_MS, left)
+        reply = agent.accept(listener, deadline_ms=step)
+        if reply.ok:
+            return Accepted(agent, listener, listener)
+        if not reply.timeout:
+            break
+        if exited:
+            ending = client.finish(1)
+            if ending.code == 127:  # as CaseContext.finish: an option it lacks
+                raise unsupported(
+                    "the peer does not implement an option this case uses: "
+                    f"{ending.stderr.strip()[-300:]}"
+                )
+            raise Violation(
+                clause,
+                "client connection at the derived pipe name",
+                "a connection",
+                f"none: the client {ending.describe()} without connecting",
+            )
+        left -= step
+    raise Violation(
+        clause, "client connection at the derived pipe name", "a connection", reply.describe()
+    )
 
 
 def read_hello(accepted: Accepted, clause: str = "NP-8"):

@@ -51,6 +51,7 @@ class PeerRecord:
     events: list[dict] = field(default_factory=list)
     stderr: str = ""
     ending: str = ""
+    dropped: dict = field(default_factory=dict)  # output not kept (peer_process.py limits)
 
 
 @dataclass

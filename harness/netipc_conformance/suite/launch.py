@@ -107,7 +107,7 @@ def start(runtime, manifest: Manifest, role: str, args: list[str], label: str) -
         env = {**os.environ, "MSYS2_ARG_CONV_EXCL": "*", **env}
         process = core.Process([*wrapper, str(manifest.program), *args], env=env)
         runtime.adopt(process)
-    return PeerProcess(process, label)
+    return PeerProcess(process, label, minimal=not manifest.is_full)
 
 
 def wait_ready(manifest: Manifest, peer: PeerProcess) -> dict | None:

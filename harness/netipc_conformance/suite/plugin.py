@@ -89,6 +89,7 @@ def pytest_configure(config):
         "expected": expected,
         "started": time.monotonic(),
         "probe_problems": [],
+        "notes": [],
     }
     config.stash[RESULTS] = []
     blocking.register(config)
@@ -155,8 +156,9 @@ def pytest_sessionstart(session):
     """Once per full peer: a made-up option must give exit 127 (docs/peer-cli.md).
 
     A peer that answers an unknown option any other way could turn a crash
-    into UNSUPPORTED, so the gate fails until it does. The controller starts
-    the run's runtime here and probes in it.
+    into UNSUPPORTED, so the gate fails until it does. And a --serve-forever
+    server must end at the end of its stdin (a note when it does not, see
+    deadlines.EOF_EXIT_S). The controller starts the run's runtime here and probes in it.
     """
     state = session.config.stash.get(STATE, None)
     if state is None or _is_worker(session.config):
@@ -167,23 +169,49 @@ def pytest_sessionstart(session):
         raise pytest.UsageError(str(exc)) from None
     # Set before pytest-xdist spawns its workers, which inherit them.
     os.environ.update(runtimes.worker_env(runtime))
-    for peer in state["peers"]:
-        if peer.is_full:
-            args = launch.argv_for(
-                peer,
-                "server",
-                runtime.unique_run_dir("probe"),
-                "probe",
-                launch.RunSpec(peer.config),
+    # Both probes of every full peer run at once: their waits overlap.
+    started = [(peer, *_start_probes(runtime, peer)) for peer in state["peers"] if peer.is_full]
+    for peer, option_probe, eof_probe in started:
+        ending = option_probe.finish(deadlines.OPTION_PROBE_S)
+        option_probe.kill()
+        if ending.code != 127:
+            state["probe_problems"].append(
+                f"{peer.name}: answered {MADE_UP_OPTION} with {ending.describe()}, not exit "
+                "code 127: its UNSUPPORTED verdicts cannot be told from crashes"
             )
-            process = launch.start(runtime, peer, "server", [*args, MADE_UP_OPTION], "probe")
-            ending = process.finish(deadlines.OPTION_PROBE_S)
-            process.kill()
-            if ending.code != 127:
-                state["probe_problems"].append(
-                    f"{peer.name}: answered {MADE_UP_OPTION} with {ending.describe()}, not exit "
-                    "code 127: its UNSUPPORTED verdicts cannot be told from crashes"
-                )
+        note = _serve_forever_note(peer, eof_probe)
+        if note:
+            state["notes"].append(note)
+
+
+def _start_probes(runtime, peer):
+    def probe(spec, extra=()):
+        args = launch.argv_for(peer, "server", runtime.unique_run_dir("probe"), "probe", spec)
+        return launch.start(runtime, peer, "server", [*args, *extra], "probe")
+
+    return (
+        probe(launch.RunSpec(peer.config), [MADE_UP_OPTION]),
+        probe(launch.RunSpec(peer.config, sessions=None)),
+    )
+
+
+def _serve_forever_note(peer, process) -> str:
+    ready = process.wait_event("ready", deadlines.READY_S / 2)
+    if ready is None:
+        ending = process.finish(1)
+        process.kill()
+        return f"{peer.name}: --serve-forever not checked: the server {ending.describe()}"
+    process.process.close_stdin()
+    ending = process.finish(deadlines.EOF_EXIT_S)
+    process.kill()
+    if ending.status is None:
+        return (
+            f"{peer.name}: with --serve-forever, the server did not exit within "
+            f"{deadlines.EOF_EXIT_S:.0f} s of the end of its stdin (docs/peer-cli.md: it "
+            "serves until stdin reaches end of file); not a gate failure, docs/peer-cli.md "
+            "has no MUST for it"
+        )
+    return ""
 
 
 @pytest.fixture
@@ -368,6 +396,7 @@ def _build_report(config) -> dict:
             "passed": gate.passed and not state["probe_problems"],
             "problems": [*gate.problems, *state["probe_problems"]],
         },
+        "notes": state["notes"],
         "results": raw,
     }
     return report
@@ -381,7 +410,8 @@ def pytest_unconfigure(config):
 
 def pytest_sessionfinish(session, exitstatus):
     config = session.config
-    if STATE not in config.stash or exitstatus in (2, 3, 4) or _is_worker(config):
+    # 5: no case was collected; the runner turns it into exit 2, never a green gate.
+    if STATE not in config.stash or exitstatus in (2, 3, 4, 5) or _is_worker(config):
         return
     report = _build_report(config)
     config.stash[STATE]["report"] = report
@@ -417,13 +447,22 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
             + "".join(f"{row[v]:>12}" for v in ALL_VERDICTS)
             + f"{row['time']:>10.1f}s"
         )
-    for r in report["results"]:
+    # One line per departure, with where its evidence is; pytest's tracebacks
+    # only with `run -v` or `--full-trace`.
+    where = Path(config.getoption("--report-dir") or ".") / "report.json"
+    for index, r in enumerate(report["results"]):
         if r["verdict"] in (FAIL, "XPASS", ERROR, NON_STRICT):
-            tr.write_line(f"{r['verdict']:<10} {r['case']} [{r['peer']}] {r['message']}")
+            message = (r["message"].splitlines() or [""])[0]
+            tr.write_line(
+                f"{r['verdict']:<10} {r['case']} [{r['peer']}] {message} "
+                f"(evidence: {where} results[{index}])"
+            )
     counts = ", ".join(f"{n} {v}" for v, n in report["summary"].items() if n)
     gate = "passed" if report["gate"]["passed"] else "FAILED"
     for problem in report["gate"]["problems"]:
         tr.write_line(f"gate: {problem}")
+    for note in report["notes"]:
+        tr.write_line(f"note: {note}")
     # Which runtime produced the verdicts: Wine cannot show every Win32 behaviour.
     runtime = f"{report['runtime']} runtime"
     tr.write_line(f"gate {gate}: {counts} in {report['wall_time_s']} s ({runtime})")

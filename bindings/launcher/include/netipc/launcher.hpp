@@ -36,10 +36,16 @@ struct child_deleter {
 };
 }  // namespace backend
 
+// Output limits (limit_output): a peer may print without end, the harness
+// must not keep it all. Off by default: the harness's own programs (the
+// agent) send lines of several MiB.
+inline constexpr std::size_t no_limit = static_cast<std::size_t>(-1);
+
 // What has arrived on one of the child's output streams and not been read.
 struct output {
   std::string buffer;
   bool eof = false;
+  std::size_t dropped = 0;  // bytes never kept (limit_output's max_unread)
 };
 
 class process {
@@ -66,16 +72,28 @@ class process {
   std::optional<int> wait(clock::time_point deadline);
   int terminate(std::chrono::duration<double> grace);
   bool running();
+  // From now on, unread output past max_unread keeps its first and last half
+  // and counts the bytes dropped between them, and a line longer than
+  // max_line is returned in pieces of max_line bytes.
+  void limit_output(std::size_t max_line, std::size_t max_unread) {
+    max_line_ = max_line;
+    max_unread_ = max_unread;
+  }
+  // Bytes of this stream dropped unread because of max_unread.
+  std::size_t dropped(stream which) const { return outputs_[which == stream::out ? 0 : 1].dropped; }
   std::optional<int> exit_status() const { return status_; }
 
  private:
   output& of(stream which) { return outputs_[which == stream::out ? 0 : 1]; }
   bool reap_if_exited();
+  void pump(clock::time_point deadline);
 
   std::unique_ptr<backend::child, backend::child_deleter> child_;
   int pid_ = -1;
   std::array<output, 2> outputs_;  // stdout, stderr
   std::optional<int> status_;
+  std::size_t max_line_ = no_limit;
+  std::size_t max_unread_ = no_limit;
 };
 
 }  // namespace netipc::launcher
