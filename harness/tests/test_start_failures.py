@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from zoo_support import MINIMAL_CONFIG
 
 from netipc_conformance import built_with, programs
 from netipc_conformance.peer_process import Ending, PeerProcess
@@ -138,19 +139,6 @@ def go_peer_that_cannot_start(tmp_path) -> Path:
     if not GO_PEER.is_file():
         missing(f"{GO_PEER} not built: sh harness/peers/go/build.sh {GO_PEER.parent}")
     manifest = tmp_path / "go-no-prng.toml"
-    config = "\n".join(
-        f"{field} = {value}"
-        for field, value in (
-            ("auth_token", 0),
-            ("supported_profiles", 1),
-            ("preferred_profiles", 1),
-            ("max_request_payload_bytes", 1024),
-            ("max_request_batch_items", 1),
-            ("max_response_payload_bytes", 1024),
-            ("max_response_batch_items", 1),
-            ("packet_size", 65536),
-        )
-    )
     override = f'WINEDLLOVERRIDES = "{WITHOUT_BCRYPTPRIMITIVES}"'
     manifest.write_text(
         f"""name = "go-no-prng"
@@ -170,10 +158,7 @@ args = ["client", "{{run_dir}}", "{{service}}"]
 
 [client.env]
 {override}
-
-[config]
-{config}
-"""
+{MINIMAL_CONFIG}"""
     )
     return manifest
 
