@@ -52,7 +52,7 @@ SHARED = [
         "exit3",
         "HS-S-01",
         "FAIL",
-        "NP-2: connect to the derived pipe name",
+        "said READY but no pipe answers at the derived name",
         30,
     ),
     Row(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -73,7 +74,7 @@ def zoo_manifest(folder: Path, name: str, server: str, client: str, tier: str = 
 class Finished:
     status: int
     seconds: float
-    peak_rss_mb: float  # the controller's, or the largest child it waited for
+    peak_rss_mb: float  # the controller's own peak resident memory
     out: str
     report: dict | None
 
@@ -113,10 +114,24 @@ class Controller:
     def pid(self) -> int:
         return self.process.pid
 
+    def peak_rss_mb(self) -> float:
+        """The controller's own high-water mark (VmHWM). Not wait4's ru_maxrss:
+        a program started by fork and exec keeps the high-water mark of the
+        process that forked it, here pytest's own, whatever it uses itself."""
+        try:
+            status = Path(f"/proc/{self.pid}/status").read_text()
+        except OSError:
+            return 0.0
+        match = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
+        return int(match.group(1)) / 1024 if match else 0.0
+
     def finish(self, timeout: float) -> Finished:
         deadline = time.monotonic() + timeout
+        peak = 0.0
         while True:
-            pid, raw, usage = os.wait4(self.pid, os.WNOHANG)
+            # The mark only grows, so its last reading before the exit is the peak.
+            peak = max(peak, self.peak_rss_mb())
+            pid, raw, _ = os.wait4(self.pid, os.WNOHANG)
             if pid:
                 break
             if time.monotonic() > deadline:
@@ -127,9 +142,7 @@ class Controller:
         seconds = time.monotonic() - self.started
         path = self.reports / "report.json"
         report = json.loads(path.read_text()) if path.is_file() else None
-        return Finished(
-            self.process.returncode, seconds, usage.ru_maxrss / 1024, self.output(), report
-        )
+        return Finished(self.process.returncode, seconds, peak, self.output(), report)
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")

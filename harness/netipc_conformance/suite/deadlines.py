@@ -41,6 +41,19 @@ EOF_EXIT_S = 5.0
 # descheduled on a loaded machine.
 IO_MS = 5000
 
+# Many packets in one agent request (write_many, read_many: a 1 MiB message
+# at packet size 64 is 32768 packets) get IO_MS plus this much per packet.
+# One 64-byte packet through the wineserver and a peer's read or write takes
+# 0.1 to 0.3 ms on the 2-core machine; a fixed 5 s for 32768 of them failed
+# correct peers now and then (CH-S-01), so the allowance is several times that.
+PER_PACKET_MS = 1
+
+
+def bulk_ms(packets: int) -> int:
+    """The deadline of one agent request that moves `packets` pipe messages."""
+    return IO_MS + packets * PER_PACKET_MS
+
+
 # A peer client's first connection to the reference server: the client
 # program's own start under Wine (0.5 to 5 s, as for READY_S) and its connect.
 # Only a client that never connects waits this long, and only in the first

@@ -98,7 +98,7 @@ def read_ack(agent, handle: int, clause: str = "NP-8"):
 def send(agent, handle: int, message: bytes, agreed_packet_size: int) -> None:
     core = reference.load()
     packets = core.plan_chunks(message, agreed_packet_size)
-    reply = agent.write_many(handle, packets, deadline_ms=DEADLINE_MS)
+    reply = agent.write_many(handle, packets, deadline_ms=deadlines.bulk_ms(len(packets)))
     expect(reply.ok, "NP-17", "sending to the peer", "all packets written", reply.describe())
 
 
@@ -134,7 +134,7 @@ def receive_packets(
     # packet 64 is 32k packets).
     header = core.decode_outer_header(first)
     rest = core.chunk_count(header.payload_len, limits.agreed_packet_size) - 1
-    reply = agent.read_many(handle, rest, deadline_ms=deadline_ms)
+    reply = agent.read_many(handle, rest, deadline_ms=max(deadline_ms, deadlines.bulk_ms(rest)))
     for text in reply.raw.get("hex_list", []):
         message = feed(bytes.fromhex(text))
         if message is not None:

@@ -56,9 +56,11 @@ pub fn run<A: Adapter>(adapter: Arc<A>, o: &Options) -> i32 {
             }
         }
     }
-    adapter.close_listener(&listener);
     let mut code = 0;
     let (mut sessions, mut clean) = (0u64, 0u64);
+    // The listener (and the spare instance the library keeps, NP-18) lives
+    // until the last session ends, as a server's does: closing it at the last
+    // accept would be the kit's choice showing through as the library's.
     for w in workers {
         sessions += 1;
         let s = w.join().unwrap_or(SessionEnd {
@@ -71,6 +73,7 @@ pub fn run<A: Adapter>(adapter: Arc<A>, o: &Options) -> i32 {
             code = s.end.reason.exit_code().max(1);
         }
     }
+    adapter.close_listener(&listener);
     if let Some(f) = accept_end.filter(|_| code == 0) {
         let e = Event::new("close").str("role", "server");
         let e = e.num("connection", accepted + 1).num("session_id", 0);
