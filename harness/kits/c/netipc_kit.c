@@ -640,7 +640,6 @@ static int run_server(const options* o) {
     threads[count] = CreateThread(NULL, 0, session_main, run, 0, NULL);
     count++;
   }
-  a->close_listener(listener);
   uint32_t clean = 0;
   for (uint32_t i = 0; i < count; i++) {
     WaitForSingleObject(threads[i], INFINITE);
@@ -649,6 +648,10 @@ static int run_server(const options* o) {
     if (runs[i]->exit_code > code) code = runs[i]->exit_code;
     free(runs[i]);
   }
+  /* The listener (and the spare instance the library keeps, NP-18) lives
+   * until the last session ends, as a server's does: closing it at the last
+   * accept would be the kit's choice showing through as the library's. */
+  a->close_listener(listener);
   json j;
   j_begin(&j, "stats");
   j_str(&j, "role", "server");

@@ -74,8 +74,11 @@ func (r *run) server(o *options) int {
 			r.serveSession(s, o, res)
 		}()
 	}
-	closeListener()
+	// The listener (and the spare instance the library keeps, NP-18) lives
+	// until the last session ends, as a server's does: closing it at the last
+	// accept would be the kit's choice showing through as the library's.
 	wg.Wait()
+	closeListener()
 	return r.serverEnd(results, acceptFailure)
 }
 
