@@ -79,12 +79,17 @@ def remove_prefix_folder(folder: Path) -> int:
                 os.kill(pid, signal.SIGKILL)
                 killed += 1
         time.sleep(0.1)  # a zombie has no environment: the next round skips it
+    # A wineserver that was starting as the kills began makes its folder late.
+    remove_server_dirs({*server_dirs, *wineserver_dirs(prefix)})
+    shutil.rmtree(folder, ignore_errors=True)
+    return killed
+
+
+def remove_server_dirs(server_dirs) -> None:
     for server_dir in server_dirs:
         shutil.rmtree(server_dir, ignore_errors=True)
         with contextlib.suppress(OSError):
-            server_dir.parent.rmdir()
-    shutil.rmtree(folder, ignore_errors=True)
-    return killed
+            server_dir.parent.rmdir()  # Wine's wine-XXXXXX, once empty
 
 
 def sweep() -> list[str]:

@@ -207,10 +207,7 @@ class WineRuntime(RuntimeBase):
         for pid in processes_in_prefix(self.prefix):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-        for server_dir in server_dirs:
-            shutil.rmtree(server_dir, ignore_errors=True)
-            with contextlib.suppress(OSError):
-                server_dir.parent.rmdir()  # Wine's wine-XXXXXX, once empty
+        leftovers.remove_server_dirs({*server_dirs, *wineserver_dirs(self.prefix)})
         shutil.rmtree(self._dir, ignore_errors=True)
         leftovers.forget(self._dir)
         self._dir = None
