@@ -1,7 +1,7 @@
 # What a wheel carries beside the Python package (scikit-build-core's "wheel"
 # state only: an editable install reads these from the checkout, and ci/
 # cross-builds the programs into build/win64). The harness finds them through
-# netipc_conformance/locations.py and programs.py:
+# netipc_conformance/runtime/locations.py and programs.py:
 #   netipc_conformance/vectors/          the golden vectors and their schemas
 #   netipc_conformance/peers/reference/  the reference manifests (--peer reference)
 #   netipc_conformance/win64/            the Windows programs (and the
@@ -14,7 +14,7 @@ install(FILES ${PROJECT_SOURCE_DIR}/harness/peers/reference/full.toml
         DESTINATION netipc_conformance/peers/reference COMPONENT python)
 
 option(NETIPC_WHEEL_PROGRAMS "Cross-build the Windows programs into the wheel (mingw-w64)" ON)
-# Every file of harness/netipc_conformance/programs.py's PROGRAMS (test_packaging.py checks).
+# Every file of harness/netipc_conformance/runtime/programs.py's PROGRAMS (test_packaging.py checks).
 set(NETIPC_WHEEL_PROGRAM_FILES
     reference/programs/agent/netipc-agent.exe
     reference/programs/ref_peer/netipc-ref-peer.exe

@@ -15,8 +15,9 @@ import os
 import sys
 from pathlib import Path
 
-from netipc_conformance import interrupt, locations, names_cmd, programs, reference
-from netipc_conformance import runtime as runtimes
+from netipc_conformance.commands import names as names_cmd
+from netipc_conformance.runtime import choose as runtimes
+from netipc_conformance.runtime import interrupt, locations, programs, reference
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -60,7 +61,7 @@ def cmd_names(args: argparse.Namespace) -> int:
 
 
 def _vectors_module():
-    from netipc_conformance import vectors
+    from netipc_conformance.commands import vectors
 
     return vectors
 
@@ -166,7 +167,7 @@ def _need_program(name: str) -> None:
 
 def _peer_paths(given: list[str]) -> list[str]:
     """--peer values as manifest paths (built-in names resolved), each one loadable."""
-    from netipc_conformance.manifest import ManifestError, load
+    from netipc_conformance.suite.manifest import ManifestError, load
 
     paths = [locations.peer_manifest(p) for p in given]
     try:
@@ -205,7 +206,8 @@ def cmd_cases(args: argparse.Namespace) -> int:
 
 
 def cmd_faults(args: argparse.Namespace) -> int:
-    from netipc_conformance import faults, interrupt
+    from netipc_conformance.commands import faults
+    from netipc_conformance.runtime import interrupt
 
     interrupt.install("netipc-conformance faults")
     kind = _runtime_kind(args)
@@ -235,8 +237,9 @@ def cmd_faults(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from netipc_conformance import bench, interrupt
-    from netipc_conformance.manifest import ManifestError, check_program_exists, load
+    from netipc_conformance.commands import bench
+    from netipc_conformance.runtime import interrupt
+    from netipc_conformance.suite.manifest import ManifestError, check_program_exists, load
 
     interrupt.install("netipc-conformance bench")
     kind = _runtime_kind(args)

@@ -22,8 +22,8 @@ def wine():
     ci/test sets NETIPC_REQUIRE_WINE=1: there a missing Wine or program is a
     failure, never a skip.
     """
-    from netipc_conformance import programs
-    from netipc_conformance.wine import WineMissing, WineRuntime
+    from netipc_conformance.runtime import programs
+    from netipc_conformance.runtime.wine import WineMissing, WineRuntime
 
     try:
         programs.program("agent")
@@ -41,7 +41,7 @@ def wine():
 
 @pytest.fixture
 def agent(wine):
-    from netipc_conformance.agent import Agent
+    from netipc_conformance.runtime.agent import Agent
 
     with Agent(wine) as a:
         yield a

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from netipc_conformance.agent import Agent, AgentError
+from netipc_conformance.runtime.agent import Agent, AgentError
 
 pytestmark = pytest.mark.wine
 

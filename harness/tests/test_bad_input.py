@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from netipc_conformance import programs
+from netipc_conformance.runtime import programs
 
 REFERENCE = programs.REPO / "harness" / "peers" / "reference" / "minimal.toml"
 
@@ -120,7 +120,7 @@ def test_an_mz_file_without_a_pe_header(tmp_path):
 
 
 def test_the_windows_executable_check_accepts_a_real_one():
-    from netipc_conformance.manifest import windows_executable_problem
+    from netipc_conformance.suite.manifest import windows_executable_problem
 
     try:
         peer = programs.program("ref-peer")

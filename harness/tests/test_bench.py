@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from netipc_conformance import bench
-from netipc_conformance.manifest import load
-from netipc_conformance.programs import REPO
+from netipc_conformance.commands import bench
+from netipc_conformance.runtime.programs import REPO
+from netipc_conformance.suite.manifest import load
 
 
 def figures(server, client, workload, rates):

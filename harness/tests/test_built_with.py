@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from netipc_conformance.built_with import GO_BUILDINFO_MAGIC, describe, go_version
+from netipc_conformance.suite.built_with import GO_BUILDINFO_MAGIC, describe, go_version
 
 
 def buildinfo(version: str, flags: int = 0x2, pad: int = 48) -> bytes:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from netipc_conformance.clauses import CLAUSES
+from netipc_conformance.suite.clauses import CLAUSES
 
 SOURCE = Path(__file__).resolve().parents[3] / "shared" / "contract" / "clauses.md"
 

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from netipc_conformance import faults, programs
+from netipc_conformance.commands import faults
+from netipc_conformance.runtime import programs
 
 pytestmark = pytest.mark.wine
 C_PEER = programs.REPO / "harness" / "peers" / "c" / "full.toml"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from netipc_conformance.manifest import ManifestError, check_program_exists, load
+from netipc_conformance.suite.manifest import ManifestError, check_program_exists, load
 
 GOOD = """
 name = "demo"

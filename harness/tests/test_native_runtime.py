@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from netipc_conformance import runtime as runtimes
-from netipc_conformance.native import (
+from netipc_conformance.runtime import choose as runtimes
+from netipc_conformance.runtime.native import (
     EMULATOR,
     RUNNER_ENV,
     NativeRuntime,
@@ -24,7 +24,7 @@ from netipc_conformance.native import (
     check_runner,
     runner_from_env,
 )
-from netipc_conformance.wine import WineRuntime
+from netipc_conformance.runtime.wine import WineRuntime
 
 REPO = Path(__file__).resolve().parents[2]
 REFERENCE = REPO / "harness" / "peers" / "reference" / "full.toml"
@@ -206,7 +206,7 @@ def test_a_bad_netipc_runtime_is_bad_usage(command):
 
 @not_on_windows
 def test_native_without_a_runner_off_windows_is_bad_usage(tmp_path):
-    from netipc_conformance import programs
+    from netipc_conformance.runtime import programs
 
     try:
         programs.program("ref-peer")

@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 import time
 
-from netipc_conformance import peer_process
-from netipc_conformance.peer_process import Ending, PeerProcess
+from netipc_conformance.runtime import peer_process
+from netipc_conformance.runtime.peer_process import Ending, PeerProcess
 
 
 class FakeProcess:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from netipc_conformance import locations, programs
+from netipc_conformance.runtime import locations, programs
 
 REPO = Path(__file__).resolve().parents[2]
 PACKAGE = REPO / "harness" / "netipc_conformance"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from netipc_conformance.peer_process import Ending
+from netipc_conformance.runtime.peer_process import Ending
 
 
 def test_a_clean_exit_reads_as_its_code():

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from netipc_conformance import programs
-from netipc_conformance.peer_process import PeerProcess
+from netipc_conformance.runtime import programs
+from netipc_conformance.runtime.peer_process import PeerProcess
 
 core = pytest.importorskip("netipc_conformance._core", reason="the reference module is not built")
 pytestmark = pytest.mark.wine

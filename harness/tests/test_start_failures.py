@@ -19,9 +19,10 @@ from pathlib import Path
 import pytest
 from zoo_support import MINIMAL_CONFIG
 
-from netipc_conformance import built_with, programs
-from netipc_conformance.peer_process import Ending, PeerProcess
-from netipc_conformance.wine import WineRuntime, provide_bcryptprimitives
+from netipc_conformance.runtime import programs
+from netipc_conformance.runtime.peer_process import Ending, PeerProcess
+from netipc_conformance.runtime.wine import WineRuntime, provide_bcryptprimitives
+from netipc_conformance.suite import built_with
 
 pytestmark = pytest.mark.wine
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from netipc_conformance import vectors
+from netipc_conformance.commands import vectors
 
 # Both implementations of docs/core-interface.md; _core is skipped ONLY when it
 # cannot be imported (it is built by CMake), purepy never is.

@@ -6,7 +6,7 @@ import tomllib
 
 import pytest
 
-from netipc_conformance.verdicts import (
+from netipc_conformance.suite.verdicts import (
     ERROR,
     FAIL,
     PASS,

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from netipc_conformance import programs
+from netipc_conformance.runtime import programs
 
 REPO = Path(__file__).resolve().parents[2]
 MINGW = shutil.which("x86_64-w64-mingw32-g++-posix")

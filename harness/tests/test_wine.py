@@ -10,9 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from netipc_conformance import programs
-from netipc_conformance import wine as wine_module
-from netipc_conformance.wine import WineRuntime, processes_in_prefix, windows_path, wine_command
+from netipc_conformance.runtime import programs
+from netipc_conformance.runtime import wine as wine_module
+from netipc_conformance.runtime.wine import (
+    WineRuntime,
+    processes_in_prefix,
+    windows_path,
+    wine_command,
+)
 
 pytestmark = pytest.mark.wine
 

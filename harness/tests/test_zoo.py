@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pytest
 from zoo_support import Controller, left_behind, require_zoo, zoo_manifest
 
-from netipc_conformance import programs
+from netipc_conformance.runtime import programs
 
 pytestmark = [pytest.mark.wine, pytest.mark.timeout(900)]
 REFERENCE_FULL = programs.REPO / "harness" / "peers" / "reference" / "full.toml"

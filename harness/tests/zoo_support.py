@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from netipc_conformance import programs
+from netipc_conformance.runtime import programs
 
 REPO = programs.REPO
 MISBEHAVE = "{win64_build}/zoo/netipc-misbehave.exe"
@@ -150,7 +150,7 @@ class Controller:
     def kill_group(self) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.pid, signal.SIGKILL)
-        from netipc_conformance import leftovers
+        from netipc_conformance.runtime import leftovers
 
         for folder in self.tmp.glob("netipc-wine-*"):
             leftovers.remove_prefix_folder(folder)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from netipc_conformance.agent import Agent
+from netipc_conformance.runtime.agent import Agent
 from netipc_conformance.suite import client_side, drive
 from netipc_conformance.suite.outcomes import expect, expect_equal
 from netipc_conformance.suite.registry import case

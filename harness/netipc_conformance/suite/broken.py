@@ -11,7 +11,8 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable
 
-from netipc_conformance import locations, vectors
+from netipc_conformance.commands import vectors
+from netipc_conformance.runtime import locations
 
 # Continuation header offsets (wire-envelope.md 3.3).
 MAGIC, VERSION, FLAGS, MESSAGE_ID, TOTAL_LEN, INDEX, COUNT, CHUNK_LEN = 0, 4, 6, 8, 16, 20, 24, 28

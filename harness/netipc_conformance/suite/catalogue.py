@@ -6,7 +6,7 @@ import importlib
 import pkgutil
 
 from netipc_conformance import cases
-from netipc_conformance.clauses import CLAUSES
+from netipc_conformance.suite.clauses import CLAUSES
 
 from .registry import CASES, coverage, uncovered_must_clauses
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from netipc_conformance import reference
-from netipc_conformance.agent import Agent, AgentError
-from netipc_conformance.manifest import Manifest
-from netipc_conformance.peer_process import PeerProcess
+from netipc_conformance.runtime import reference
+from netipc_conformance.runtime.agent import Agent, AgentError
+from netipc_conformance.runtime.peer_process import PeerProcess
+from netipc_conformance.suite.manifest import Manifest
 
 from . import deadlines, drive, launch
 from .blocking import FoundationFailure

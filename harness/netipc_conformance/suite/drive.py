@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from netipc_conformance import reference
+from netipc_conformance.runtime import reference
 
 from . import deadlines
 from .outcomes import Violation, expect, unsupported

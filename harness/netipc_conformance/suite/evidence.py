@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from netipc_conformance import reference
+from netipc_conformance.runtime import reference
 
 CHUNK_MAGIC = 0x4E43484B
 MAGIC = 0x4E495043

@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 from dataclasses import asdict, dataclass, replace
 
-from netipc_conformance import reference
-from netipc_conformance.manifest import Manifest, PeerConfig
-from netipc_conformance.peer_process import PeerProcess
+from netipc_conformance.runtime import reference
+from netipc_conformance.runtime.peer_process import PeerProcess
+from netipc_conformance.suite.manifest import Manifest, PeerConfig
 
 from . import deadlines
 from .outcomes import unsupported

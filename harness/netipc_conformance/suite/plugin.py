@@ -18,10 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from netipc_conformance import __version__, built_with
-from netipc_conformance import runtime as runtimes
-from netipc_conformance.manifest import ManifestError, check_program_exists, load
-from netipc_conformance.verdicts import (
+from netipc_conformance import __version__
+from netipc_conformance.runtime import choose as runtimes
+from netipc_conformance.suite import built_with
+from netipc_conformance.suite.manifest import ManifestError, check_program_exists, load
+from netipc_conformance.suite.verdicts import (
     ALL_VERDICTS,
     ERROR,
     FAIL,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from netipc_conformance.clauses import CLAUSES, INFO, MUST, SHOULD, clause
+from netipc_conformance.suite.clauses import CLAUSES, INFO, MUST, SHOULD, clause
 
 FAMILIES = ("NAME", "HS", "CH", "ENV", "MSG", "DISC", "MULTI", "SHM", "PAIR")
 ROLES = {"S": "server", "C": "client"}

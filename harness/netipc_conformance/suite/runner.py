@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from netipc_conformance import interrupt
+from netipc_conformance.runtime import interrupt
 
 EXIT_USAGE = 2
 REPORT_FILES = ("report.json", "report.html", "junit.xml")

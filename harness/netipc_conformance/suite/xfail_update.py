@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from netipc_conformance.verdicts import Result, load_expected, render_expected
+from netipc_conformance.suite.verdicts import Result, load_expected, render_expected
 
 
 def rewrite(report_json: Path, xfail_file: Path) -> None:

@@ -20,8 +20,8 @@ import signal
 import tempfile
 from pathlib import Path, PureWindowsPath
 
-from netipc_conformance import leftovers, programs, reference
-from netipc_conformance.runtime_base import RuntimeBase
+from netipc_conformance.runtime import leftovers, programs, reference
+from netipc_conformance.runtime.base import RuntimeBase
 
 WINE_ENV = {
     # err+virtual: a Wine start that fails before the program runs says why;

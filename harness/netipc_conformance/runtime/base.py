@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 
-from netipc_conformance import interrupt, reference
+from netipc_conformance.runtime import interrupt, reference
 
 
 class RuntimeBase:

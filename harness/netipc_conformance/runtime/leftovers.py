@@ -65,7 +65,7 @@ def remove_prefix_folder(folder: Path) -> int:
     """Kills (by PID) every process whose environment names the prefix in
     folder, removes the wineserver's socket folders and folder itself.
     Returns the number of processes killed."""
-    from netipc_conformance.wine import processes_in_prefix, wineserver_dirs
+    from netipc_conformance.runtime.wine import processes_in_prefix, wineserver_dirs
 
     prefix = folder / "prefix"
     server_dirs = wineserver_dirs(prefix)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from netipc_conformance import locations
+from netipc_conformance.runtime import locations
 
 REPO = locations.REPO
 PROGRAMS = {

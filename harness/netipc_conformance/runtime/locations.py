@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parents[1]
 REPO = PACKAGE.parents[1]
 # A built-in peer name: NAME is harness/peers/NAME/full.toml, NAME-minimal its minimal.toml.
 _PEER_NAME = re.compile(r"([a-z0-9_]+?)(-minimal)?")

@@ -15,10 +15,10 @@ import statistics
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from netipc_conformance import programs
-from netipc_conformance.manifest import Manifest
-from netipc_conformance.peer_process import PeerProcess
+from netipc_conformance.runtime import programs
+from netipc_conformance.runtime.peer_process import PeerProcess
 from netipc_conformance.suite import launch
+from netipc_conformance.suite.manifest import Manifest
 
 HEADER = 32
 MIB = 1 << 20

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import os
 
-from netipc_conformance import leftovers
-from netipc_conformance.native import NativeRuntime, NativeRuntimeError
-from netipc_conformance.programs import ProgramMissing
-from netipc_conformance.wine import WineError, WineMissing, WineRuntime
+from netipc_conformance.runtime import leftovers
+from netipc_conformance.runtime.native import NativeRuntime, NativeRuntimeError
+from netipc_conformance.runtime.programs import ProgramMissing
+from netipc_conformance.runtime.wine import WineError, WineMissing, WineRuntime
 
 CHOICES = ("auto", "wine", "native")
 DEFAULT_ENV = "NETIPC_RUNTIME"

@@ -17,8 +17,8 @@ import os
 import shlex
 import shutil
 
-from netipc_conformance import programs
-from netipc_conformance.runtime_base import RuntimeBase
+from netipc_conformance.runtime import programs
+from netipc_conformance.runtime.base import RuntimeBase
 
 RUNNER_ENV = "NETIPC_NATIVE_RUNNER"
 EMULATOR = programs.REPO / "ci" / "wine-emulator"  # runs one program under the caller's Wine

@@ -17,7 +17,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from netipc_conformance.manifest import ManifestError, load
+from netipc_conformance.suite.manifest import ManifestError, load
 
 
 class FaultCatalogueError(ValueError):

@@ -26,9 +26,10 @@ from pathlib import Path
 
 import jsonschema
 
-from netipc_conformance import programs, tomlfile
+from netipc_conformance.runtime import programs
+from netipc_conformance.suite import tomlfile
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 CASE_PLACEHOLDERS = ("run_dir", "service", "options")
 STATIC_PLACEHOLDERS = ("repo", "win64_build", "manifest_dir")
 _PLACEHOLDER = re.compile(r"\{([a-z0-9_]+)\}")

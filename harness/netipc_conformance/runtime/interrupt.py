@@ -125,7 +125,7 @@ def _signal_all(pids, signum) -> None:
 
 
 def _stop_everything() -> tuple[int, list[str]]:
-    from netipc_conformance import leftovers
+    from netipc_conformance.runtime import leftovers
 
     me = os.getpid()
     started = descendants(me)

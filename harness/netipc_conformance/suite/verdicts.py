@@ -22,7 +22,7 @@ import fnmatch
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from netipc_conformance import tomlfile
+from netipc_conformance.suite import tomlfile
 
 PASS, FAIL, NON_STRICT, INFO = "PASS", "FAIL", "NON-STRICT", "INFO"
 UNSUPPORTED, XFAIL, XPASS = "UNSUPPORTED", "XFAIL", "XPASS"

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from netipc_conformance import programs
+from netipc_conformance.runtime import programs
 from netipc_conformance.suite.deadlines import AGENT_REPLY_MARGIN_S
 
 # Beyond an operation's own deadline: Wine can be slow to schedule (suite/deadlines.py).

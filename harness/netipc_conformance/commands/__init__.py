@@ -1,0 +1,1 @@
+"""The command-line commands other than `run`: bench, faults, names, vectors."""
