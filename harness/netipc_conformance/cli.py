@@ -172,7 +172,8 @@ def _peer_paths(given: list[str]) -> list[str]:
     paths = [locations.peer_manifest(p) for p in given]
     try:
         for path in paths:
-            load(path)
+            for line in load(path).deprecations:
+                print(f"netipc-conformance: {line}", file=sys.stderr)
     except ManifestError as exc:
         names = ", ".join(locations.builtin_peers())
         raise UsageError(f"{exc} (built-in peers: {names})") from None

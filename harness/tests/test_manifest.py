@@ -10,7 +10,7 @@ GOOD = """
 name = "demo"
 language = "c"
 tier = "minimal"
-launcher = "wine"
+launcher = "windows"
 program = "{manifest_dir}/demo.exe"
 
 [server]
@@ -77,3 +77,20 @@ def test_missing_program_is_a_clear_error(tmp_path):
     m = load(write(tmp_path, GOOD))
     with pytest.raises(ManifestError, match=r"key program: .*demo\.exe does not exist"):
         check_program_exists(m)
+
+
+def test_launcher_wine_is_read_as_windows_with_a_deprecation(tmp_path):
+    manifest = load(write(tmp_path, GOOD.replace('launcher = "windows"', 'launcher = "wine"')))
+    assert manifest.launcher == "windows"
+    assert len(manifest.deprecations) == 1
+    assert 'key launcher: "wine" is deprecated' in manifest.deprecations[0]
+    assert 'write launcher = "windows"' in manifest.deprecations[0]
+    assert load(write(tmp_path, GOOD)).deprecations == ()
+
+
+def test_the_command_line_prints_the_deprecation(tmp_path, capsys):
+    from netipc_conformance import cli
+
+    path = write(tmp_path, GOOD.replace('launcher = "windows"', 'launcher = "wine"'))
+    assert cli._peer_paths([str(path)]) == [str(path)]
+    assert 'key launcher: "wine" is deprecated' in capsys.readouterr().err

@@ -145,7 +145,7 @@ def go_peer_that_cannot_start(tmp_path) -> Path:
         f"""name = "go-no-prng"
 language = "go"
 tier = "minimal"
-launcher = "wine"
+launcher = "windows"
 program = {json.dumps(str(GO_PEER))}
 
 [server]

@@ -41,7 +41,7 @@ def silent_peer(tmp_path: Path) -> Path:
     program.write_text(SILENT)
     program.chmod(0o755)
     text = C_PEER.read_text().replace('name = "c"', 'name = "silent"')
-    text = text.replace('launcher = "wine"', 'launcher = "native"')
+    text = text.replace('launcher = "windows"', 'launcher = "native"')
     text = text.replace(
         'program = "{win64_build}/peers/c/netipc-c-peer.exe"', f'program = "{program}"'
     )

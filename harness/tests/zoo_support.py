@@ -64,7 +64,7 @@ def zoo_manifest(folder: Path, name: str, server: str, client: str, tier: str = 
         )
     path = folder / f"{name}.toml"
     path.write_text(
-        f'name = "{name}"\nlanguage = "c"\ntier = "{tier}"\nlauncher = "wine"\n'
+        f'name = "{name}"\nlanguage = "c"\ntier = "{tier}"\nlauncher = "windows"\n'
         f'program = "{MISBEHAVE}"\n\n{roles}{MINIMAL_CONFIG}'
     )
     return path

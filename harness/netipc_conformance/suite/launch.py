@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, replace
 
 from netipc_conformance.runtime import reference
 from netipc_conformance.runtime.peer_process import PeerProcess
-from netipc_conformance.suite.manifest import Manifest, PeerConfig
+from netipc_conformance.suite.manifest import WINDOWS, Manifest, PeerConfig
 
 from . import deadlines
 from .outcomes import unsupported
@@ -91,12 +91,12 @@ def argv_for(manifest: Manifest, role: str, run_dir: str, service: str, spec: Ru
 
 
 def start(runtime, manifest: Manifest, role: str, args: list[str], label: str) -> PeerProcess:
-    """Starts one peer run. `launcher = "wine"` means a Windows program run by
+    """Starts one peer run. `launcher = "windows"` means a Windows program run by
     the run's runtime: under Wine (WineRuntime), or directly on Windows
     (NativeRuntime). The `native` and wrapper launchers start the program
     themselves, whatever the runtime; the runtime still ends it at close()."""
     env = (manifest.server if role == "server" else manifest.client).env
-    if manifest.launcher == "wine":
+    if manifest.launcher == WINDOWS:
         process = runtime.launch(manifest.program, args, extra_env=env)
     else:
         core = reference.load()

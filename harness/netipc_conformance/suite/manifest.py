@@ -33,6 +33,8 @@ REPO = Path(__file__).resolve().parents[3]
 CASE_PLACEHOLDERS = ("run_dir", "service", "options")
 STATIC_PLACEHOLDERS = ("repo", "win64_build", "manifest_dir")
 _PLACEHOLDER = re.compile(r"\{([a-z0-9_]+)\}")
+# The launcher of a Windows program run by the suite's runtime (Wine or native).
+WINDOWS = "windows"
 
 
 class ManifestError(ValueError):
@@ -80,6 +82,8 @@ class Manifest:
     capabilities: Capabilities
     expected_failures: Path | None = None
     description: str = ""
+    # What the manifest still says in an older form; the command line prints each once.
+    deprecations: tuple[str, ...] = ()
 
     @property
     def is_full(self) -> bool:
@@ -146,7 +150,7 @@ def load(path: str | os.PathLike) -> Manifest:
     except ValueError as exc:
         raise ManifestError(str(exc)) from None
     _validate(path, doc)
-    launcher = doc["launcher"]
+    launcher, deprecations = _launcher(path, doc["launcher"])
     xfail = doc.get("expected_failures")
     return Manifest(
         path=path.resolve(),
@@ -161,7 +165,20 @@ def load(path: str | os.PathLike) -> Manifest:
         capabilities=Capabilities(**doc.get("capabilities", {})),
         expected_failures=(path.parent / xfail).resolve() if xfail else None,
         description=doc.get("description", ""),
+        deprecations=deprecations,
     )
+
+
+def _launcher(path: Path, launcher) -> tuple[str | list[str], tuple[str, ...]]:
+    """`"wine"` was the first name of `"windows"`: it never meant Wine itself
+    (on Windows the same manifest runs the program directly), so it misled."""
+    if launcher == "wine":
+        return WINDOWS, (
+            f'{path}: key launcher: "wine" is deprecated and read as "windows" (a Windows '
+            "program run by the suite's runtime: under Wine on Linux, directly on Windows); "
+            'write launcher = "windows"',
+        )
+    return launcher, ()
 
 
 def check_program_exists(manifest: Manifest) -> None:
@@ -172,7 +189,7 @@ def check_program_exists(manifest: Manifest) -> None:
             f"{manifest.path}: key program: {manifest.program} does not exist "
             "(build your peer first; ./ci/run-suite builds the reference and the bundled peers)"
         )
-    if manifest.launcher == "wine":
+    if manifest.launcher == WINDOWS:
         problem = windows_executable_problem(manifest.program)
         if problem:
             raise ManifestError(f"{manifest.path}: key program: {manifest.program} {problem}")
