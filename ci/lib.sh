@@ -152,61 +152,29 @@ build_fuzz() {
 
 # A private Wine prefix for this run: made once, used by ctest and copied by
 # the pytest session (NETIPC_WINE_PREFIX_CACHE), removed when the run ends.
+# The set-up itself is the runtime's (harness/netipc_conformance/runtime/wine.py),
+# so the shell and the suite make and remove prefixes the same way.
+wine_setup() {
+  NETIPC_WIN64_BUILD=$NETIPC_BUILD/win64 python -m netipc_conformance.runtime.wine "$@"
+}
+
 start_wine_prefix() {
   command -v wine >/dev/null || die "Wine is missing: apt-get install wine64"
   NETIPC_WINE_DIR=$(mktemp -d "${TMPDIR:-/tmp}/netipc-wine.XXXXXX")
-  export WINEDEBUG=-all,err+virtual,err+module WINEDLLOVERRIDES="winedbg.exe=d;mscoree=d;mshtml=d"
+  eval "$(wine_setup env)"
   trap stop_wine_prefix EXIT
   say "creating a private Wine prefix template ($NETIPC_WINE_DIR/template)"
-  # The template is booted, then left alone (its wineserver gone, registry
-  # flushed) so copies of it are consistent; ctest uses one copy, each
-  # pytest session another (NETIPC_WINE_PREFIX_CACHE).
-  WINEPREFIX=$NETIPC_WINE_DIR/template wineboot -i >/dev/null 2>&1 ||
-    die "wineboot failed for $NETIPC_WINE_DIR/template"
-  WINEPREFIX=$NETIPC_WINE_DIR/template timeout 60 wineserver -w
-  install_bcryptprimitives "$NETIPC_WINE_DIR/template"
+  # ctest uses one copy of the template, each pytest session another.
+  wine_setup template "$NETIPC_WINE_DIR/template" || die "could not make the Wine prefix template"
   export NETIPC_WINE_PREFIX_CACHE=$NETIPC_WINE_DIR/template
-  # Hard links for the DLLs Wine only reads; real copies of the registry files.
-  cp -al "$NETIPC_WINE_DIR/template" "$NETIPC_WINE_DIR/prefix"
-  local reg
-  for reg in "$NETIPC_WINE_DIR"/prefix/*.reg; do cp --remove-destination "$reg" "$reg.copy" && mv "$reg.copy" "$reg"; done
+  wine_setup prefix "$NETIPC_WINE_DIR/template" "$NETIPC_WINE_DIR/prefix" ||
+    die "could not make the Wine prefix"
   export WINEPREFIX=$NETIPC_WINE_DIR/prefix
-  # One persistent wineserver for the run: cold starts cost ~0.4 s each.
-  wineserver -p
-  # The first program of a prefix starts Wine's services (services.exe,
-  # winedevice.exe...), which keep its stdout and stderr open for the whole
-  # run: let that be this one, writing to /dev/null, and not a test whose
-  # output a reader waits to see closed.
-  wine cmd.exe /c exit </dev/null >/dev/null 2>&1
-}
-
-# Programs built by Go >= 1.22 or Rust >= 1.78 import ProcessPrng from
-# bcryptprimitives.dll, which Wine has only from 8.13 on: a prefix whose Wine
-# has none gets the project's own (reference/programs/bcryptprimitives; the
-# same rule as wine.provide_bcryptprimitives in Python).
-install_bcryptprimitives() {
-  local system32=$1/drive_c/windows/system32
-  local dll=$NETIPC_BUILD/win64/reference/programs/bcryptprimitives/bcryptprimitives.dll
-  [ -e "$system32/bcryptprimitives.dll" ] && return 0
-  [ -f "$dll" ] || die "$dll not built (build_windows builds it)"
-  cp "$dll" "$system32/bcryptprimitives.dll"
 }
 
 stop_wine_prefix() {
   if [ -n "${NETIPC_WINE_DIR:-}" ] && [ -d "$NETIPC_WINE_DIR" ]; then
-    local dir tag
-    WINEPREFIX=$NETIPC_WINE_DIR/prefix wineserver -k 2>/dev/null || true
-    WINEPREFIX=$NETIPC_WINE_DIR/prefix timeout 20 wineserver -w 2>/dev/null || true
-    # Wine leaves its server socket folders ($TMPDIR/wine-*/server-DEV-INODE).
-    for dir in "$NETIPC_WINE_DIR/template" "$NETIPC_WINE_DIR/prefix"; do
-      [ -d "$dir" ] || continue
-      tag=$(printf 'server-%x-%x' "0x$(stat -c %D "$dir")" "$(stat -c %i "$dir")")
-      for server in "${TMPDIR:-/tmp}"/wine-*/"$tag"; do
-        [ -d "$server" ] || continue
-        rm -rf "$server"
-        rmdir "$(dirname "$server")" 2>/dev/null || true
-      done
-    done
+    wine_setup stop "$NETIPC_WINE_DIR/prefix" "$NETIPC_WINE_DIR/template" || true
     rm -rf "$NETIPC_WINE_DIR"
   fi
 }

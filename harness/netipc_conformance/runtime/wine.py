@@ -17,6 +17,7 @@ import os
 import platform
 import shutil
 import signal
+import sys
 import tempfile
 from pathlib import Path, PureWindowsPath
 
@@ -115,6 +116,67 @@ def provide_bcryptprimitives(prefix: Path) -> bool:
     return True
 
 
+def prefix_env(prefix: Path | None, extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = {**os.environ, **WINE_ENV, "WINEPREFIX": str(prefix)}
+    env.pop("DISPLAY", None)
+    return {**env, **(extra or {})}
+
+
+def _run(prefix: Path, argv: list[str], timeout: float, what: str) -> None:
+    core = reference.load()
+    with core.Process(argv, env=prefix_env(prefix)) as p:
+        status = p.wait(timeout)
+        if status is None:
+            raise WineError(f"{what} did not finish in {timeout:.0f} s")
+        if status != 0:
+            err = p.read_all("stderr", 1).decode(errors="replace")[-400:]
+            raise WineError(f"{what} failed with status {status}: {err}")
+
+
+def boot(prefix: Path) -> None:
+    """A new prefix, booted and left alone (its wineserver gone, the registry
+    flushed), so that copies of it are consistent."""
+    _run(prefix, ["wineboot", "-i"], BOOT_TIMEOUT, "wineboot")
+    _run(prefix, ["wineserver", "-w"], 60, "waiting for wineboot's wineserver")
+    provide_bcryptprimitives(prefix)
+
+
+def copy_template(template: Path, prefix: Path) -> None:
+    """Hard links for the ~700 MB of DLLs Wine only reads; real copies of the
+    registry files, which the wineserver rewrites."""
+    _run(prefix, ["cp", "-al", str(template), str(prefix)], 120, "linking the Wine prefix")
+    for registry in prefix.glob("*.reg"):
+        data = registry.read_bytes()
+        registry.unlink()
+        registry.write_bytes(data)
+    provide_bcryptprimitives(prefix)  # a template booted by an older harness has none
+
+
+def start_wineserver(prefix: Path) -> None:
+    # One persistent wineserver for the run: a cold start costs ~0.4 s per launch.
+    _run(prefix, ["wineserver", "-p"], 30, "starting the wineserver")
+    # The first program of a prefix starts Wine's services, which keep its
+    # stdout open for the whole run: this one, so that no peer's output
+    # stays open after the peer has gone.
+    _run(
+        prefix, [*wine_command(), "cmd.exe", "/c", "exit"], BOOT_TIMEOUT, "starting Wine's services"
+    )
+
+
+def stop(prefix: Path) -> None:
+    """Stops the prefix's wineserver, kills by PID what still runs in it and
+    removes the server's socket folders (Wine leaves them); the prefix stays."""
+    server_dirs = wineserver_dirs(prefix)
+    core = reference.load()
+    with core.Process(["wineserver", "-k"], env=prefix_env(prefix)) as p:
+        p.wait(30)
+    for pid in processes_in_prefix(prefix):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    # A wineserver that was starting as the kills began makes its folder late.
+    leftovers.remove_server_dirs({*server_dirs, *wineserver_dirs(prefix)})
+
+
 class WineRuntime(RuntimeBase):
     kind = "wine"
     is_wine = True  # Wine does not reproduce every Win32 behaviour (wine-facts.md)
@@ -128,19 +190,7 @@ class WineRuntime(RuntimeBase):
         self.prefix: Path | None = None
 
     def env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
-        env = {**os.environ, **WINE_ENV, "WINEPREFIX": str(self.prefix)}
-        env.pop("DISPLAY", None)
-        return {**env, **(extra or {})}
-
-    def _run(self, argv: list[str], timeout: float, what: str) -> None:
-        core = reference.load()
-        with core.Process(argv, env=self.env()) as p:
-            status = p.wait(timeout)
-            if status is None:
-                raise WineError(f"{what} did not finish in {timeout:.0f} s")
-            if status != 0:
-                err = p.read_all("stderr", 1).decode(errors="replace")[-400:]
-                raise WineError(f"{what} failed with status {status}: {err}")
+        return prefix_env(self.prefix, extra)
 
     def start(self) -> None:
         _require_wine()
@@ -149,28 +199,10 @@ class WineRuntime(RuntimeBase):
         self.prefix = self._dir / "prefix"
         atexit.register(self.close)
         if self._template and Path(self._template, "system.reg").is_file():
-            self._copy_template()
+            copy_template(Path(self._template), self.prefix)
         else:
-            self._run(["wineboot", "-i"], BOOT_TIMEOUT, "wineboot")
-            self._run(["wineserver", "-w"], 60, "waiting for wineboot's wineserver")
-        provide_bcryptprimitives(self.prefix)
-        # One persistent wineserver for the run: a cold start costs ~0.4 s per launch.
-        self._run(["wineserver", "-p"], 30, "starting the wineserver")
-        # The first program of a prefix starts Wine's services, which keep its
-        # stdout open for the whole run: this one, so that no peer's output
-        # stays open after the peer has gone.
-        self._run(
-            [*wine_command(), "cmd.exe", "/c", "exit"], BOOT_TIMEOUT, "starting Wine's services"
-        )
-
-    def _copy_template(self) -> None:
-        """Hard links for the ~700 MB of DLLs Wine only reads; real copies of the
-        registry files, which the wineserver rewrites."""
-        self._run(["cp", "-al", self._template, str(self.prefix)], 120, "linking the Wine prefix")
-        for registry in self.prefix.glob("*.reg"):
-            data = registry.read_bytes()
-            registry.unlink()
-            registry.write_bytes(data)
+            boot(self.prefix)
+        start_wineserver(self.prefix)
 
     def worker_env(self) -> dict[str, str]:
         """What a pytest-xdist worker needs to attach (attach_worker)."""
@@ -200,15 +232,47 @@ class WineRuntime(RuntimeBase):
         self._end_launched()
         if self._dir is None or not self._owner:
             return
-        core = reference.load()
-        server_dirs = wineserver_dirs(self.prefix)
-        with core.Process(["wineserver", "-k"], env=self.env()) as p:
-            p.wait(30)
-        for pid in processes_in_prefix(self.prefix):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-        leftovers.remove_server_dirs({*server_dirs, *wineserver_dirs(self.prefix)})
+        stop(self.prefix)
         shutil.rmtree(self._dir, ignore_errors=True)
         leftovers.forget(self._dir)
         self._dir = None
         atexit.unregister(self.close)
+
+
+USAGE = """usage: python -m netipc_conformance.runtime.wine COMMAND
+  env                  the Wine variables every program of a run gets, as shell exports
+  template DIR         boots a new prefix at DIR to be copied (wineboot, ProcessPrng)
+  prefix TEMPLATE DIR  a copy of TEMPLATE at DIR with its persistent wineserver
+  stop DIR...          stops each prefix's wineserver, its processes and socket folders
+ci/lib.sh makes its prefixes with these, so that the shell and the runtime
+set Wine up the same way."""
+
+
+def main(argv: list[str]) -> int:
+    match argv:
+        case ["env"]:
+            for name, value in WINE_ENV.items():
+                print(f"export {name}='{value}'")
+        case ["template", folder]:
+            _require_wine()
+            boot(Path(folder))
+        case ["prefix", template, folder]:
+            _require_wine()
+            copy_template(Path(template), Path(folder))
+            start_wineserver(Path(folder))
+        case ["stop", *folders] if folders:
+            for folder in map(Path, folders):
+                if folder.is_dir():
+                    stop(folder)
+        case _:
+            print(USAGE, file=sys.stderr)
+            return 2
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except (WineError, WineMissing, programs.ProgramMissing) as exc:
+        print(f"netipc_conformance.runtime.wine: {exc}", file=sys.stderr)
+        sys.exit(1)
