@@ -27,11 +27,10 @@ class RuntimeBase:
         self.close()
 
     def _start(self, argv: list[str], extra_env=None):
-        if interrupt.stopping.is_set():
-            raise RuntimeError("the run is being interrupted: no new process")
         core = reference.load()
-        process = core.Process(argv, env=self.env(extra_env))
-        self._launched.append(process)
+        with interrupt.spawning():
+            process = core.Process(argv, env=self.env(extra_env))
+            self._launched.append(process)
         return process
 
     def adopt(self, process) -> None:

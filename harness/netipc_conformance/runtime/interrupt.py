@@ -31,6 +31,22 @@ _runtimes: weakref.WeakSet = weakref.WeakSet()
 _on_stop: list = []
 _installed = False
 stopping = threading.Event()
+# Held while a process is started; the watcher sets `stopping` under it, so a
+# process is either started before the stop (a descendant the watcher ends)
+# or not at all, never in between, after the watcher has looked.
+_spawn_lock = threading.Lock()
+
+
+class Interrupted(RuntimeError):
+    """A process was to be started while the run is being interrupted."""
+
+
+@contextlib.contextmanager
+def spawning():
+    with _spawn_lock:
+        if stopping.is_set():
+            raise Interrupted("the run is being interrupted: no new process")
+        yield
 
 
 def track(runtime) -> None:
@@ -74,7 +90,8 @@ def _watch(reader: socket.socket, writer: socket.socket, command: str) -> None:
         if data and data[0] in EXIT_INTERRUPTED:
             break
     signum = signal.Signals(data[0])
-    stopping.set()
+    with _spawn_lock:
+        stopping.set()
     try:
         ended, removed = _stop_everything()
         what = f"ended {ended} process(es)"

@@ -21,7 +21,7 @@ import sys
 import tempfile
 from pathlib import Path, PureWindowsPath
 
-from netipc_conformance.runtime import leftovers, programs, reference
+from netipc_conformance.runtime import interrupt, leftovers, programs, reference
 from netipc_conformance.runtime.base import RuntimeBase
 
 WINE_ENV = {
@@ -124,7 +124,9 @@ def prefix_env(prefix: Path | None, extra: dict[str, str] | None = None) -> dict
 
 def _run(prefix: Path, argv: list[str], timeout: float, what: str) -> None:
     core = reference.load()
-    with core.Process(argv, env=prefix_env(prefix)) as p:
+    with interrupt.spawning():  # set-up may be under way as the run is interrupted
+        process = core.Process(argv, env=prefix_env(prefix))
+    with process as p:
         status = p.wait(timeout)
         if status is None:
             raise WineError(f"{what} did not finish in {timeout:.0f} s")
@@ -168,7 +170,9 @@ def stop(prefix: Path) -> None:
     removes the server's socket folders (Wine leaves them); the prefix stays."""
     server_dirs = wineserver_dirs(prefix)
     core = reference.load()
-    with core.Process(["wineserver", "-k"], env=prefix_env(prefix)) as p:
+    with interrupt.spawning():
+        process = core.Process(["wineserver", "-k"], env=prefix_env(prefix))
+    with process as p:
         p.wait(30)
     for pid in processes_in_prefix(prefix):
         with contextlib.suppress(ProcessLookupError):
@@ -229,6 +233,8 @@ class WineRuntime(RuntimeBase):
         return self._start([*wine_command(), str(program), *args], extra_env)
 
     def close(self) -> None:
+        if interrupt.stopping.is_set():
+            return  # the interrupt watcher removes everything; a second remover races it
         self._end_launched()
         if self._dir is None or not self._owner:
             return
