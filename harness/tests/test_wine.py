@@ -6,6 +6,7 @@ import os
 import platform
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -84,3 +85,31 @@ def test_without_setarch_programs_start_with_plain_wine(monkeypatch):
         assert wine_command() == ("wine",)
     finally:
         wine_command.cache_clear()
+
+
+def test_the_shared_set_up_makes_and_stops_a_prefix_as_ci_does(tmp_path):
+    """ci/lib.sh sets Wine up through this entry point: a template, a copy
+    with its wineserver, then stop leaves no process and no socket folder."""
+    template, prefix = tmp_path / "template", tmp_path / "prefix"
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    tool = [sys.executable, "-m", "netipc_conformance.runtime.wine"]
+    for args in (["template", str(template)], ["prefix", str(template), str(prefix)]):
+        subprocess.run([*tool, *args], env=env, check=True, timeout=300)
+    assert (template / "drive_c/windows/system32/bcryptprimitives.dll").is_file()
+    assert processes_in_prefix(prefix), "the copy's wineserver runs"
+    server_dirs = list(tmp_path.glob("wine-*/server-*"))  # under the TMPDIR given above
+    assert server_dirs
+    subprocess.run([*tool, "stop", str(prefix), str(template)], env=env, check=True, timeout=120)
+    assert processes_in_prefix(prefix) == []
+    assert not any(d.exists() for d in server_dirs)
+
+
+def test_the_shared_set_up_names_its_usage():
+    done = subprocess.run(
+        [sys.executable, "-m", "netipc_conformance.runtime.wine", "boot"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "usage: python -m netipc_conformance.runtime.wine" in done.stderr
