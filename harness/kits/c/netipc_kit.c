@@ -5,13 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef _WIN32
+#ifndef NK_PORTABLE_ONLY
 /* after windows.h (netipc_kit.h) */
 #include <fcntl.h>
 #include <io.h>
 #include <shellapi.h>
 #else
-/* The Win32 codes the events name, for the native build of the portable half (its unit test). */
+/* The Win32 codes the events name, for the portable half alone (the kit's native unit test). */
 enum {
   ERROR_FILE_NOT_FOUND = 2,
   ERROR_ACCESS_DENIED = 5,
@@ -210,7 +210,7 @@ static void write_line(const char* line) {
 #endif
 }
 
-#ifdef _WIN32
+#ifndef NK_PORTABLE_ONLY
 static CRITICAL_SECTION g_out;
 static INIT_ONCE g_out_once = INIT_ONCE_STATIC_INIT;
 
@@ -635,7 +635,7 @@ void nk_next_attempt(nk_handshake* report) {
   memset(report, 0, sizeof *report);
 }
 
-#ifdef _WIN32
+#ifndef NK_PORTABLE_ONLY
 /* ---- the Win32 half: threads, the server's sessions, the client's pipelining ---- */
 
 static double cpu_seconds(void) {
@@ -1097,4 +1097,4 @@ int nk_main(const nk_adapter* adapter) {
   if (argv == NULL) return nk_exit(EXIT_WIN32);
   return run_peer(adapter, argc, argv);
 }
-#endif /* _WIN32 */
+#endif /* NK_PORTABLE_ONLY */

@@ -10,14 +10,15 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#ifdef _WIN32
+#ifndef NK_PORTABLE_ONLY
 /* Condition variables and InitOnce: Windows Vista or later. */
 #ifndef _WIN32_WINNT
 #define _WIN32_WINNT 0x0600
 #endif
 #include <windows.h>
 #else
-/* Off Windows only the kit's portable half (arguments, events) builds: its native unit test. */
+/* NK_PORTABLE_ONLY: the kit's portable half (arguments, events) alone, with no Win32, for the
+ * kit's native unit test. Never define it in a peer. */
 typedef void* HANDLE;
 #endif
 

@@ -245,7 +245,7 @@ static void test_close_event(void) {
 
 /* ---- whole runs over an in-memory adapter (Win32: the kit's threads and events) ---- */
 
-#ifdef _WIN32
+#ifndef NK_PORTABLE_ONLY
 
 /* The fake library: a queue of answers per session, and what the kit passed in. */
 typedef struct {
@@ -467,7 +467,7 @@ int main(void) {
   test_server_handshake_shm();
   test_client_attempts();
   test_close_event();
-#ifdef _WIN32
+#ifndef NK_PORTABLE_ONLY
   run_win32_tests();
 #endif
   if (g_failures) {
