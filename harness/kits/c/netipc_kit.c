@@ -1,15 +1,35 @@
 /* netipc_kit.c: the peer CLI of docs/peer-cli.md over an nk_adapter (see netipc_kit.h). */
-/* clang-format off: shellapi.h needs windows.h first */
-// clang-format off
 #include "netipc_kit.h"
-#include <shellapi.h>
-// clang-format on
-#include <fcntl.h>
-#include <io.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifndef NK_PORTABLE_ONLY
+/* after windows.h (netipc_kit.h) */
+#include <fcntl.h>
+#include <io.h>
+#include <shellapi.h>
+#else
+/* The Win32 codes the events name, for the portable half alone (the kit's native unit test). */
+enum {
+  ERROR_FILE_NOT_FOUND = 2,
+  ERROR_ACCESS_DENIED = 5,
+  ERROR_OUTOFMEMORY = 14,
+  ERROR_WRITE_FAULT = 29,
+  ERROR_INVALID_PARAMETER = 87,
+  ERROR_BROKEN_PIPE = 109,
+  ERROR_SEM_TIMEOUT = 121,
+  ERROR_PIPE_BUSY = 231,
+  ERROR_NO_DATA = 232,
+  ERROR_PIPE_NOT_CONNECTED = 233,
+  ERROR_MORE_DATA = 234,
+  WAIT_TIMEOUT = 258,
+  ERROR_PIPE_CONNECTED = 535,
+  ERROR_OPERATION_ABORTED = 995,
+  ERROR_TIMEOUT = 1460
+};
+#endif
 
 /* Exit codes (docs/peer-cli.md). */
 enum { EXIT_ARGS = 2, EXIT_REJECTED, EXIT_DISCONNECTED, EXIT_PROTOCOL, EXIT_TIMEOUT, EXIT_WIN32 };
@@ -180,6 +200,17 @@ int nk_fail_win32(nk_error* e, int reason, uint32_t code, const char* fmt, ...) 
 
 /* ---- JSON lines on stdout: binary mode, one flushed line each, serialized across threads ---- */
 
+static void write_line(const char* line) {
+#ifdef NK_TEST_OUTPUT
+  NK_TEST_OUTPUT(line); /* the kit's unit test reads the lines instead */
+#else
+  fputs(line, stdout);
+  fputc('\n', stdout);
+  fflush(stdout);
+#endif
+}
+
+#ifndef NK_PORTABLE_ONLY
 static CRITICAL_SECTION g_out;
 static INIT_ONCE g_out_once = INIT_ONCE_STATIC_INIT;
 
@@ -193,11 +224,12 @@ static BOOL CALLBACK out_init(PINIT_ONCE once, PVOID param, PVOID* ctx) {
 static void print_line(const char* line) {
   InitOnceExecuteOnce(&g_out_once, out_init, NULL, NULL);
   EnterCriticalSection(&g_out);
-  fputs(line, stdout);
-  fputc('\n', stdout);
-  fflush(stdout);
+  write_line(line);
   LeaveCriticalSection(&g_out);
 }
+#else
+static void print_line(const char* line) { write_line(line); }
+#endif
 
 typedef struct {
   char buf[4096];
@@ -269,6 +301,41 @@ static void j_emit(json* j) {
   print_line(j->buf);
 }
 
+/* A nested object under `k`: its members follow, then j_end. */
+static void j_object(json* j, const char* k) {
+  key(j, k);
+  add(j, "{");
+  j->first = 1;
+}
+
+static void j_end(json* j) {
+  add(j, "}");
+  j->first = 0;
+}
+
+static void j_hello(json* j, const char* k, const nk_hello* h) {
+  j_object(j, k);
+  j_u64(j, "layout_version", h->layout_version);
+  j_u64(j, "flags", h->flags);
+  j_u64(j, "supported_profiles", h->supported_profiles);
+  j_u64(j, "preferred_profiles", h->preferred_profiles);
+  j_u64(j, "max_request_payload_bytes", h->max_request_payload_bytes);
+  j_u64(j, "max_request_batch_items", h->max_request_batch_items);
+  j_u64(j, "max_response_payload_bytes", h->max_response_payload_bytes);
+  j_u64(j, "max_response_batch_items", h->max_response_batch_items);
+  j_u64(j, "padding", h->padding);
+  j_u64(j, "auth_token", h->auth_token);
+  j_u64(j, "packet_size", h->packet_size);
+  j_end(j);
+}
+
+/* The three NP-15 object names of a session. */
+static void j_shm_names(json* j, const nk_shm* shm) {
+  j_str(j, "mapping", shm->mapping);
+  j_str(j, "req_event", shm->req_event);
+  j_str(j, "resp_event", shm->resp_event);
+}
+
 static void j_ack(json* j, const nk_ack* a) {
   key(j, "ack");
   add(j,
@@ -312,14 +379,6 @@ int nk_exit(int code) {
   return code;
 }
 
-static double cpu_seconds(void) {
-  FILETIME created, exited, kernel, user;
-  if (!GetProcessTimes(GetCurrentProcess(), &created, &exited, &kernel, &user)) return 0;
-  ULARGE_INTEGER k = {{kernel.dwLowDateTime, kernel.dwHighDateTime}};
-  ULARGE_INTEGER u = {{user.dwLowDateTime, user.dwHighDateTime}};
-  return (double)(k.QuadPart + u.QuadPart) / 1e7;
-}
-
 /* ---- the command line ---- */
 
 typedef struct {
@@ -330,7 +389,6 @@ typedef struct {
   nk_config cfg;
   uint32_t sessions;
   int serve_forever;
-  uint32_t shm_prepare; /* accepted; the kit runs the baseline profile only */
   uint32_t deadline_ms;
   uint32_t payload_size;
   uint32_t messages;
@@ -340,7 +398,7 @@ typedef struct {
 } options;
 
 enum { ROLE_BOTH, ROLE_SERVER, ROLE_CLIENT };
-enum { KIND_U32, KIND_U64, KIND_STRING, KIND_SWITCH, KIND_ECHO };
+enum { KIND_U32, KIND_U64, KIND_BIT, KIND_STRING, KIND_SWITCH, KIND_ECHO };
 
 typedef struct {
   const char* name;
@@ -364,7 +422,7 @@ static const flag kFlags[] = {
     {"--deadline-ms", ROLE_BOTH, KIND_U32, OFF(deadline_ms)},
     {"--sessions", ROLE_SERVER, KIND_U32, OFF(sessions)},
     {"--serve-forever", ROLE_SERVER, KIND_SWITCH, OFF(serve_forever)},
-    {"--shm-prepare", ROLE_SERVER, KIND_U32, OFF(shm_prepare)},
+    {"--shm-prepare", ROLE_SERVER, KIND_BIT, OFF(cfg.shm_prepare)},
     {"--payload-size", ROLE_CLIENT, KIND_U32, OFF(payload_size)},
     {"--messages", ROLE_CLIENT, KIND_U32, OFF(messages)},
     {"--pipeline", ROLE_CLIENT, KIND_U32, OFF(pipeline)},
@@ -373,9 +431,8 @@ static const flag kFlags[] = {
 };
 
 static void defaults(options* o) {
-  o->cfg = (nk_config){0, 1, 1, 1024, 1, 1024, 1, 65536};
+  o->cfg = (nk_config){0, 1, 1, 1024, 1, 1024, 1, 65536, 1};
   o->sessions = 1;
-  o->shm_prepare = 1;
   o->deadline_ms = 30000;
   o->payload_size = 64;
   o->messages = 1;
@@ -416,6 +473,9 @@ static int apply(options* o, int role, const char* arg) {
     } else if (f->kind == KIND_U64) {
       if (!parse_u64(eq + 1, ~0ULL, &v)) return 2;
       *(uint64_t*)field = v;
+    } else if (f->kind == KIND_BIT) {
+      if (!parse_u64(eq + 1, 1, &v)) return 2;
+      *(int*)field = (int)v;
     } else {
       if (!parse_u64(eq + 1, 0xffffffffULL, &v)) return 2;
       *(uint32_t*)field = (uint32_t)v;
@@ -423,20 +483,6 @@ static int apply(options* o, int role, const char* arg) {
     return 0;
   }
   return 127;
-}
-
-/* The UTF-8 argument vector (argv under Wine/Windows is in the ANSI code page). */
-static char** utf8_argv(int* argc) {
-  wchar_t** w = CommandLineToArgvW(GetCommandLineW(), argc);
-  char** a = calloc((size_t)*argc + 1, sizeof *a);
-  for (int i = 0; a && i < *argc; i++) {
-    int n = WideCharToMultiByte(CP_UTF8, 0, w[i], -1, NULL, 0, NULL, NULL);
-    a[i] = malloc((size_t)(n > 0 ? n : 1));
-    a[i][0] = '\0';
-    if (n > 0) WideCharToMultiByte(CP_UTF8, 0, w[i], -1, a[i], n, NULL, NULL);
-  }
-  LocalFree(w);
-  return a;
 }
 
 /* Parses argv into `o`; returns -1 to run, else the exit status. */
@@ -487,25 +533,18 @@ static int bad_argument(const options* o, const nk_error* e) {
   return EXIT_ARGS;
 }
 
-/* ---- server: an accept loop, a thread per session ---- */
+/* ---- the events (docs/peer-cli.md), each one line ---- */
 
-typedef struct {
-  const options* o;
-  void* session;
-  uint32_t connection;
-  int exit_code; /* filled when the session ends */
-} session_run;
-
-static void emit_server_close(uint32_t conn, uint64_t session_id, uint64_t echoed,
-                              const nk_error* e) {
+static void emit_ready(const options* o, const char* pipe_name) {
+  if (o->minimal) {
+    print_line("READY");
+    return;
+  }
   json j;
-  j_begin(&j, "close");
-  j_str(&j, "role", "server");
-  j_u64(&j, "connection", conn);
-  j_u64(&j, "session_id", session_id);
-  j_u64(&j, "echoed", echoed);
-  j_bool(&j, "mid_message", e->mid_message);
-  j_err(&j, e);
+  j_begin(&j, "ready");
+  j_str(&j, "pipe_name", pipe_name);
+  j_str(&j, "run_dir", o->run_dir);
+  j_str(&j, "service", o->service);
   j_emit(&j);
 }
 
@@ -521,8 +560,114 @@ static void emit_server_handshake(uint32_t conn, const nk_handshake* r) {
     j_str(&j, "rule", r->rule);
     j_str(&j, "clause", rule_clause(r->rule));
   }
+  if (r->has_shm) {
+    j_object(&j, "shm");
+    j_shm_names(&j, &r->shm);
+    j_bool(&j, "prepared", r->shm.prepared);
+    j_end(&j);
+  }
   j_emit(&j);
 }
+
+static void emit_server_close(uint32_t conn, uint64_t session_id, uint64_t echoed,
+                              const nk_error* e) {
+  json j;
+  j_begin(&j, "close");
+  j_str(&j, "role", "server");
+  j_u64(&j, "connection", conn);
+  j_u64(&j, "session_id", session_id);
+  j_u64(&j, "echoed", echoed);
+  j_bool(&j, "mid_message", e->mid_message);
+  j_err(&j, e);
+  j_emit(&j);
+}
+
+static void emit_echo(int echo_all, uint64_t id, uint32_t len, const char* detail) {
+  if (detail == NULL && !echo_all) return;
+  json j;
+  j_begin(&j, "echo");
+  j_u64(&j, "message_id", id);
+  j_u64(&j, "payload_len", len);
+  j_bool(&j, "ok", detail == NULL);
+  if (detail) j_str(&j, "detail", detail);
+  j_emit(&j);
+}
+
+/* The session_id of the last attempt the client accepted and left to reconnect: its close event
+ * names it when the next attempt got no HELLO_ACK. */
+static uint64_t g_left_session_id;
+
+/* One client attempt: `handshake`, then `shm` and `reconnecting` when the library reported them. */
+static void emit_attempt(const nk_handshake* r, const nk_error* e) {
+  json j;
+  if (r->answered) {
+    j_begin(&j, "handshake");
+    j_str(&j, "role", "client");
+    j_str(&j, "status", status_name(r->status));
+    j_bool(&j, "accepted", r->accepted);
+    j_ack(&j, &r->ack);
+    if (!r->accepted) {
+      j_str(&j, "rule", r->rule ? r->rule : e->rule);
+      j_str(&j, "detail", e->detail);
+    }
+    j_emit(&j);
+  }
+  if (r->has_shm) {
+    j_begin(&j, "shm");
+    j_u64(&j, "session_id", r->ack.session_id);
+    j_shm_names(&j, &r->shm);
+    j_bool(&j, "attached", r->shm.attached);
+    if (r->shm.detail[0]) j_str(&j, "detail", r->shm.detail);
+    j_emit(&j);
+  }
+  if (r->has_reconnect) {
+    j_begin(&j, "reconnecting");
+    j_hello(&j, "hello", &r->reconnect);
+    j_emit(&j);
+  }
+}
+
+void nk_next_attempt(nk_handshake* report) {
+  nk_error none;
+  memset(&none, 0, sizeof none);
+  emit_attempt(report, &none);
+  if (report->answered && report->accepted) g_left_session_id = report->ack.session_id;
+  memset(report, 0, sizeof *report);
+}
+
+#ifndef NK_PORTABLE_ONLY
+/* ---- the Win32 half: threads, the server's sessions, the client's pipelining ---- */
+
+static double cpu_seconds(void) {
+  FILETIME created, exited, kernel, user;
+  if (!GetProcessTimes(GetCurrentProcess(), &created, &exited, &kernel, &user)) return 0;
+  ULARGE_INTEGER k = {{kernel.dwLowDateTime, kernel.dwHighDateTime}};
+  ULARGE_INTEGER u = {{user.dwLowDateTime, user.dwHighDateTime}};
+  return (double)(k.QuadPart + u.QuadPart) / 1e7;
+}
+
+/* The UTF-8 argument vector (argv under Wine/Windows is in the ANSI code page). */
+static char** utf8_argv(int* argc) {
+  wchar_t** w = CommandLineToArgvW(GetCommandLineW(), argc);
+  char** a = calloc((size_t)*argc + 1, sizeof *a);
+  for (int i = 0; a && i < *argc; i++) {
+    int n = WideCharToMultiByte(CP_UTF8, 0, w[i], -1, NULL, 0, NULL, NULL);
+    a[i] = malloc((size_t)(n > 0 ? n : 1));
+    a[i][0] = '\0';
+    if (n > 0) WideCharToMultiByte(CP_UTF8, 0, w[i], -1, a[i], n, NULL, NULL);
+  }
+  LocalFree(w);
+  return a;
+}
+
+/* ---- server: an accept loop, a thread per session ---- */
+
+typedef struct {
+  const options* o;
+  void* session;
+  uint32_t connection;
+  int exit_code; /* filled when the session ends */
+} session_run;
 
 /* Echoes every request. A payload over the agreed response limit cannot be echoed: the answer is
  * LIMIT_EXCEEDED with no payload (docs/peer-cli.md). */
@@ -582,19 +727,6 @@ static DWORD WINAPI watch_stdin(LPVOID stop) {
   }
   SetEvent((HANDLE)stop);
   return 0;
-}
-
-static void emit_ready(const options* o, const char* pipe_name) {
-  if (o->minimal) {
-    print_line("READY");
-    return;
-  }
-  json j;
-  j_begin(&j, "ready");
-  j_str(&j, "pipe_name", pipe_name);
-  j_str(&j, "run_dir", o->run_dir);
-  j_str(&j, "service", o->service);
-  j_emit(&j);
 }
 
 static int run_server(const options* o) {
@@ -725,17 +857,6 @@ static int build_request(const options* o, uint64_t id, uint8_t** buf, size_t* l
   return ok;
 }
 
-static void emit_echo(client* c, uint64_t id, uint32_t len, const char* detail) {
-  if (detail == NULL && !c->o->echo_all) return;
-  json j;
-  j_begin(&j, "echo");
-  j_u64(&j, "message_id", id);
-  j_u64(&j, "payload_len", len);
-  j_bool(&j, "ok", detail == NULL);
-  if (detail) j_str(&j, "detail", detail);
-  j_emit(&j);
-}
-
 /* Compares an answer with the request it answers; NULL when it echoes it. */
 static const char* compare(const options* o, const nk_message* m, nk_error* e) {
   static const char* const kNoRequest = "the request could not be rebuilt";
@@ -791,7 +912,7 @@ static DWORD WINAPI reader(LPVOID arg) {
       c->latency_us[c->ok++] =
           (double)(now.QuadPart - c->sent_at[m.message_id]) * 1e6 / (double)c->qpf;
     }
-    emit_echo(c, m.message_id, m.payload_len, bad);
+    emit_echo(o->echo_all, m.message_id, m.payload_len, bad);
     EnterCriticalSection(&c->cs);
     c->got++;
     WakeAllConditionVariable(&c->cv);
@@ -860,20 +981,6 @@ static void writer(client* c) {
   }
 }
 
-static void emit_client_handshake(const nk_handshake* r, const nk_error* e) {
-  json j;
-  j_begin(&j, "handshake");
-  j_str(&j, "role", "client");
-  j_str(&j, "status", status_name(r->status));
-  j_bool(&j, "accepted", r->accepted);
-  j_ack(&j, &r->ack);
-  if (!r->accepted) {
-    j_str(&j, "rule", r->rule ? r->rule : e->rule);
-    j_str(&j, "detail", e->detail);
-  }
-  j_emit(&j);
-}
-
 static int compare_double(const void* a, const void* b) {
   double x = *(const double*)a, y = *(const double*)b;
   return (x > y) - (x < y);
@@ -937,9 +1044,10 @@ static int run_client(const options* o) {
   InitializeConditionVariable(&c.cv);
   QueryPerformanceFrequency(&f);
   c.qpf = f.QuadPart;
+  g_left_session_id = 0;
   int opened = a->connect(&o->cfg, o->run_dir, o->service, o->deadline_ms, &c.session, &report, &e);
   if (!opened && e.reason == NK_BAD_ARGUMENT) return bad_argument(o, &e);
-  if (report.answered) emit_client_handshake(&report, &e);
+  emit_attempt(&report, &e);
   QueryPerformanceCounter(&t0);
   t1 = t0;
   if (opened) {
@@ -947,10 +1055,13 @@ static int run_client(const options* o) {
     QueryPerformanceCounter(&t1);
     a->close(c.session);
   }
+  /* As the Go kit: the session of the last attempt accepted, also one left to reconnect. */
+  uint64_t session_id =
+      report.accepted || !g_left_session_id ? report.ack.session_id : g_left_session_id;
   json j;
   j_begin(&j, "close");
   j_str(&j, "role", "client");
-  j_u64(&j, "session_id", report.ack.session_id);
+  j_u64(&j, "session_id", session_id);
   j_err(&j, &e);
   j_emit(&j);
   emit_client_stats(&c, (double)(t1.QuadPart - t0.QuadPart) / (double)f.QuadPart);
@@ -968,15 +1079,22 @@ static int run_client(const options* o) {
   return code;
 }
 
-int nk_main(const nk_adapter* adapter) {
-  int argc = 0, role = 0;
-  char** argv = utf8_argv(&argc);
+/* nk_main without the process's command line (the kit's unit test calls it). */
+static int run_peer(const nk_adapter* adapter, int argc, char** argv) {
+  int role = 0;
   options o;
   memset(&o, 0, sizeof o);
   o.a = adapter;
   defaults(&o);
-  if (argv == NULL) return nk_exit(EXIT_WIN32);
   int code = parse(&o, argc, argv, &role);
   if (code < 0) code = role == ROLE_SERVER ? run_server(&o) : run_client(&o);
   return nk_exit(code);
 }
+
+int nk_main(const nk_adapter* adapter) {
+  int argc = 0;
+  char** argv = utf8_argv(&argc);
+  if (argv == NULL) return nk_exit(EXIT_WIN32);
+  return run_peer(adapter, argc, argv);
+}
+#endif /* NK_PORTABLE_ONLY */

@@ -10,11 +10,17 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#ifndef NK_PORTABLE_ONLY
 /* Condition variables and InitOnce: Windows Vista or later. */
 #ifndef _WIN32_WINNT
 #define _WIN32_WINNT 0x0600
 #endif
 #include <windows.h>
+#else
+/* NK_PORTABLE_ONLY: the kit's portable half (arguments, events) alone, with no Win32, for the
+ * kit's native unit test. Never define it in a peer. */
+typedef void* HANDLE;
+#endif
 
 #ifdef __cplusplus
 extern "C" {
@@ -34,6 +40,10 @@ typedef struct {
   uint32_t max_response_payload_bytes;
   uint32_t max_response_batch_items;
   uint32_t packet_size;
+  /* Server, --shm-prepare (default 1): 0 asks for a deliberately broken server that selects an
+   * SHM profile without creating the session's objects (a client's NP-11 test). A library
+   * without SHM ignores it. */
+  int shm_prepare;
 } nk_config;
 
 /* Why a call failed: the `reason` of the close event (and, for NK_BAD_ARGUMENT, exit 2). */
@@ -67,8 +77,32 @@ typedef struct {
   uint64_t session_id;
 } nk_ack;
 
-/* What a handshake showed; the kit prints it as the `handshake` event. Filled also when the
- * handshake refused (then the call returns 0 and the nk_error says why). */
+/* Every HELLO field, named as in wire-envelope.md: a client's new proposal when it reconnects. */
+typedef struct {
+  uint16_t layout_version, flags;
+  uint32_t supported_profiles, preferred_profiles;
+  uint32_t max_request_payload_bytes, max_request_batch_items;
+  uint32_t max_response_payload_bytes, max_response_batch_items;
+  uint32_t padding;
+  uint64_t auth_token;
+  uint32_t packet_size;
+} nk_hello;
+
+/* Room for an NP-15 object name (UTF-8): the prefix, hash, profile and session id around a
+ * service whose pipe name fits NP-2. */
+#define NK_SHM_NAME_MAX 512
+
+/* A session's SHM objects (NP-15), when the HELLO_ACK selected an SHM profile. */
+typedef struct {
+  char mapping[NK_SHM_NAME_MAX], req_event[NK_SHM_NAME_MAX], resp_event[NK_SHM_NAME_MAX];
+  int prepared;     /* server: the objects existed when the HELLO_ACK was sent */
+  int attached;     /* client: it attached to them */
+  char detail[256]; /* client: why it did not attach ("" when it did) */
+} nk_shm;
+
+/* What a handshake showed; the kit prints it as the `handshake` event (and the client's `shm` and
+ * `reconnecting`). Filled also when the handshake refused (then the call returns 0 and the
+ * nk_error says why). */
 typedef struct {
   int answered;        /* 1 once there is a handshake to show: the server read a HELLO (and
                           decided it), the client received a HELLO_ACK */
@@ -77,6 +111,10 @@ typedef struct {
   nk_ack ack;          /* every field of that HELLO_ACK */
   const char* rule;    /* why it refused, when it did */
   int hello_malformed; /* server: the first message was no well-formed HELLO */
+  int has_shm;         /* the ACK selected an SHM profile: `shm` names its objects */
+  nk_shm shm;
+  int has_reconnect;  /* client: the library closed this attempt to connect again (NP-11) */
+  nk_hello reconnect; /* the HELLO it proposes next (no SHM bits) */
 } nk_handshake;
 
 enum { NK_KIND_REQUEST = 1, NK_KIND_RESPONSE = 2, NK_KIND_CONTROL = 3 };
@@ -106,7 +144,9 @@ typedef struct {
    * instance, write the name (UTF-8) to pipe_name. accept: wait for a client (until the deadline,
    * or until `stop` is signalled: then fail with NK_CLOSED); make sure an instance for the next
    * client exists before it returns (NP-18). server_handshake runs on the session's own thread:
-   * read the HELLO, decide (wire-envelope.md 4.3), answer, fill `report`. */
+   * read the HELLO, decide (wire-envelope.md 4.3), answer, fill `report` (with an SHM profile
+   * selected: has_shm, the NP-15 names and whether the objects were prepared, which
+   * cfg->shm_prepare == 0 asks you not to do). */
   int (*listen)(const nk_config* cfg, const char* run_dir, const char* service, void** listener,
                 char* pipe_name, size_t pipe_name_len, nk_error* err);
   int (*accept)(void* listener, uint32_t deadline_ms, HANDLE stop, void** session, nk_error* err);
@@ -114,7 +154,9 @@ typedef struct {
   int (*server_handshake)(void* session, uint32_t deadline_ms, nk_handshake* report, nk_error* err);
 
   /* Client: check the service and derive the name, open the pipe (retrying while busy or absent,
-   * until the deadline), send the HELLO, read and check the HELLO_ACK, fill `report`. */
+   * until the deadline), send the HELLO, read and check the HELLO_ACK, fill `report`. An SHM
+   * profile selected: has_shm and whether you attached; one you cannot attach: has_reconnect and
+   * the next HELLO, nk_next_attempt(report), then close and reconnect without SHM bits (NP-11). */
   int (*connect)(const nk_config* cfg, const char* run_dir, const char* service,
                  uint32_t deadline_ms, void** session, nk_handshake* report, nk_error* err);
 
@@ -136,6 +178,12 @@ typedef struct {
 /* Runs the peer: parses the command line (GetCommandLineW), runs the role, prints the events and
  * returns the exit status. Call it from main: `int main(void) { return nk_main(&my_adapter); }`. */
 int nk_main(const nk_adapter* adapter);
+
+/* Client, for a library that reconnects (NP-11: the ACK selected an SHM profile it could not
+ * attach): call it from `connect` with the report of the attempt it abandons (has_shm, and
+ * has_reconnect with the next HELLO). The kit prints that attempt's `handshake`, `shm` and
+ * `reconnecting` events, and clears the report for the next attempt. */
+void nk_next_attempt(nk_handshake* report);
 
 /* Prints the `exit` event and returns `code`: for a main that fails before nk_main. */
 int nk_exit(int code);

@@ -21,6 +21,8 @@ static int fail(nk_error* out, const np_err* e) {
   return 0;
 }
 
+/* This library has no SHM (it masks SHM bits out of every HELLO and ACK): cfg->shm_prepare is
+ * moot, and no report sets has_shm or has_reconnect. */
 static np_config config(const nk_config* c) {
   return (np_config){c->auth_token,
                      c->supported_profiles,
