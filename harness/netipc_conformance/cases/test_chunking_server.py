@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from netipc_conformance.suite import broken, deadlines, drive
+from netipc_conformance.suite import sentences as text
 from netipc_conformance.suite.outcomes import expect, expect_equal, unsupported
-from netipc_conformance.suite.registry import case
+from netipc_conformance.suite.registry import MUST, Variant, case
 
 PACKET = 64  # small, so that small payloads already need chunks
 
@@ -40,6 +41,12 @@ def boundary_sizes(budget: int, limit: int) -> list[int]:
     "CH-S-01",
     clauses=["NP-14", "NP-10", "WE-3"],
     statement="Requests of every boundary size, chunked at 64 bytes, come back as exact echoes.",
+    requirement=[
+        text.CHUNKED,
+        text.NP14_ROW,
+        text.SPLIT,
+        text.CHUNK_COUNT,
+    ],
 )
 def test_echo_at_every_boundary_size(ctx):
     session = chunked_session(ctx)
@@ -56,6 +63,11 @@ def test_echo_at_every_boundary_size(ctx):
     "CH-S-02",
     clauses=["NP-14", "WE-3"],
     statement="Each response chunk is one pipe message within the agreed size, headers exact.",
+    requirement=[
+        text.ONE_WRITE,
+        text.EXACT_LAYOUT,
+        text.CONTINUATION_LAYOUT,
+    ],
 )
 def test_response_chunks_are_exact(ctx):
     session = chunked_session(ctx)
@@ -76,6 +88,12 @@ def test_response_chunks_are_exact(ctx):
     "CH-S-03",
     clauses=["WE-4"],
     statement="The first response chunk carries as many payload bytes as fit.",
+    requirement=[
+        text.WE4_ROW,
+        text.FIRST_PACKET,
+    ],
+    # The clause is SHOULD for a receiver; a sender "must not emit" a short first chunk.
+    strength=MUST,
 )
 def test_first_response_chunk_is_full(ctx):
     session = chunked_session(ctx)
@@ -88,38 +106,43 @@ def test_first_response_chunk_is_full(ctx):
 @case(
     "CH-S-04",
     clauses=["NP-14", "WE-3", "WE-1"],
-    statement="Each broken chunk sequence of vectors/ ends the session with no echo of it.",
-)
-def test_broken_sequences_end_the_session(ctx):
-    tried = 0
-    for vector in broken.golden():
-        limits = vector["limits"]
-        service = f"{ctx.service}-{vector['id']}"
-        ctx.start_server(service=service)
-        session = drive.client_handshake(
-            ctx.agent,
-            ctx.core.pipe_name(ctx.run_dir, service),
-            ctx.hello(
-                packet_size=limits["agreed_packet_size"],
-                max_request_payload_bytes=min(
-                    limits["max_payload_bytes"], ctx.peer.config.max_request_payload_bytes
-                ),
-                max_request_batch_items=limits["max_batch_items"],
-                max_response_batch_items=limits["max_batch_items"],
-            ),
+    statement="A broken chunk sequence of vectors/ ends the session with no echo of it.",
+    requirement=[text.CONTINUATION_CHECKS],
+    variants=[
+        Variant(
+            vector["id"],
+            vector,
+            statement=f"No echo, and the session ends, for: {vector['rationale']}",
+            **broken.requirement_of(vector["expected"]["rule"]),
         )
-        ack = session.ack
-        agreed = drive.request_limits(ack)
-        packets = broken.packets_of(vector)
-        echoes, rule, _ = broken.judge(ctx.core, packets, agreed)
-        if rule is None:
-            ctx.agent.close_handle(session.handle)
-            continue  # at this peer's limits the sequence is not broken
-        tried += 1
-        ctx.agent.write_many(session.handle, packets)
-        expect_session_ends(ctx, session, echoes, f"{vector['id']} ({rule})")
-    if not tried:
-        raise unsupported("no broken sequence is broken at this peer's limits")
+        for vector in broken.golden()
+    ],
+)
+def test_broken_sequences_end_the_session(ctx, variant):
+    vector = variant.value
+    limits = vector["limits"]
+    ctx.start_server()
+    session = drive.client_handshake(
+        ctx.agent,
+        ctx.pipe_name,
+        ctx.hello(
+            packet_size=limits["agreed_packet_size"],
+            max_request_payload_bytes=min(
+                limits["max_payload_bytes"], ctx.peer.config.max_request_payload_bytes
+            ),
+            max_request_batch_items=limits["max_batch_items"],
+            max_response_batch_items=limits["max_batch_items"],
+        ),
+    )
+    ack = session.ack
+    agreed = drive.request_limits(ack)
+    packets = broken.packets_of(vector)
+    echoes, rule, _ = broken.judge(ctx.core, packets, agreed)
+    if rule is None:
+        ctx.agent.close_handle(session.handle)
+        raise unsupported(f"at this peer's limits {vector['id']} is not broken")
+    ctx.agent.write_many(session.handle, packets)
+    expect_session_ends(ctx, session, echoes, f"{vector['id']} ({rule})")
 
 
 def expect_session_ends(ctx, session, echoes: int, what: str) -> None:
@@ -146,6 +169,10 @@ def expect_session_ends(ctx, session, echoes: int, what: str) -> None:
     clauses=["NP-14", "NP-18"],
     statement="A broken chunk sequence ends that session only: the server serves the next client.",
     needs=["sessions"],
+    requirement=[
+        text.NEW_INSTANCE,
+        text.INDEPENDENT_SESSIONS,
+    ],
 )
 def test_broken_sequence_ends_that_session_only(ctx):
     ctx.require_sessions(2)
