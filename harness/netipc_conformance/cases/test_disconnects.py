@@ -88,6 +88,7 @@ def test_client_killed(ctx):
     requirement=[
         text.GRACEFUL_CLOSE,
         text.NEW_INSTANCE,
+        text.SESSION_COUNTER,
     ],
 )
 def test_server_stays_available_after_a_disconnect(ctx):

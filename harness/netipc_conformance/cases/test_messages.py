@@ -17,6 +17,7 @@ DEPTH = 16
     needs=["full"],
     requirement=[
         text.RESPONSE_ID,
+        text.WE9_ROW,
     ],
 )
 def test_pipelined_requests_are_answered_by_id(ctx):
