@@ -304,7 +304,8 @@ NOT_A_HELLO_WHY = (
 
 @case(
     "HS-S-15",
-    clauses=["WE-1", "WE-5", "NP-8"],
+    # WE-7: the answer it judges (no OK ACK) is the server's decision.
+    clauses=["WE-1", "WE-5", "NP-8", "WE-7"],
     statement="A malformed HELLO gets no OK ACK.",
     requirement=[text.HELLO_SIZE],
     variants=[
