@@ -88,6 +88,10 @@ _UNLISTED_LENGTH = (
     "no sentence makes a receiver check a packet's length against its header (1.3 and 3.1 "
     "do not list it): ending the session on it is robustness."
 )
+_OVER_SIZE = (
+    "splitting at agreed_packet_size binds the sender; no sentence makes a receiver check a "
+    "packet's size against it (1.3 and 3.1 do not list it): ending the session is robustness."
+)
 RULE_REQUIREMENTS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "bad_chunk_magic": ("MUST", (sentences.CONTINUATION_CHECKS,), ""),
     "chunk_message_id_mismatch": ("MUST", (sentences.CONTINUATION_CHECKS,), ""),
@@ -129,7 +133,7 @@ RULE_REQUIREMENTS: dict[str, tuple[str, tuple[str, ...], str]] = {
         ("| chunk_payload_len | > 0; equals the bytes after this header |",),
         _SENDER_ONLY,
     ),
-    "packet_over_size": ("SHOULD", (sentences.SPLIT,), _UNLISTED_LENGTH),
+    "packet_over_size": ("SHOULD", (sentences.SPLIT,), _OVER_SIZE),
     "message_length_mismatch": ("SHOULD", (sentences.SPLIT,), _UNLISTED_LENGTH),
     "message_truncated": (
         "SHOULD",
