@@ -202,7 +202,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_cases(args: argparse.Namespace) -> int:
     from netipc_conformance.suite import catalogue
 
-    print(catalogue.render(coverage=args.coverage, markdown=args.markdown))
+    print(catalogue.render(coverage=args.coverage, markdown=args.markdown, as_json=args.json))
     return EXIT_OK
 
 
@@ -357,6 +357,11 @@ def build_parser() -> argparse.ArgumentParser:
     cases = sub.add_parser("cases", help="the case catalogue, from the code itself")
     cases.add_argument("--coverage", action="store_true", help="clause x role coverage")
     cases.add_argument("--markdown", action="store_true", help="as Markdown (docs/cases.md)")
+    cases.add_argument(
+        "--json",
+        action="store_true",
+        help="every case (each variant) with id, role, clauses, strength, statement, requirement",
+    )
     cases.set_defaults(func=cmd_cases)
 
     bench = sub.add_parser("bench", help="speed of every pair, as a ratio to a raw pipe")

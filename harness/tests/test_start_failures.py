@@ -175,7 +175,7 @@ def test_a_peer_that_cannot_start_is_an_error_naming_the_cause(tmp_path, go_peer
             "--peer",
             str(go_peer_that_cannot_start),
             "--cases",
-            "NAME-S-01,HS-C-01,NAME-S-04",
+            "NAME-S-01,HS-C-01,NAME-S-04/space",
             "--jobs",
             "1",
             "--report-dir",
@@ -188,7 +188,7 @@ def test_a_peer_that_cannot_start_is_an_error_naming_the_cause(tmp_path, go_peer
     report = json.loads((reports / "report.json").read_text())
     assert done.returncode == 1, done.stdout[-2000:]
     verdicts = {r["case"]: (r["verdict"], r["message"]) for r in report["results"]}
-    assert set(verdicts) == {"NAME-S-01", "HS-C-01", "NAME-S-04"}
+    assert set(verdicts) == {"NAME-S-01", "HS-C-01", "NAME-S-04/space"}
     for case, (verdict, message) in verdicts.items():
         # The server never said READY; the client never connected; the bad-name
         # case's early exit is no refusal when the runtime says it could not start.

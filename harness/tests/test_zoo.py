@@ -129,7 +129,7 @@ CRASH = [
         "zoo-crash",
         "crash",
         "crash",
-        "NAME-S-04",
+        "NAME-S-04/space",
         "FAIL",
         "NP-4: server given a space service: expected a refusal, not a crash",
         60,
@@ -138,7 +138,7 @@ CRASH = [
         "zoo-crash",
         "crash",
         "crash",
-        "NAME-C-03",
+        "NAME-C-03/space",
         "FAIL",
         "NP-4: client given a space service: expected a refusal, not a crash",
         60,
@@ -173,7 +173,9 @@ def shared(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def crash(tmp_path_factory):
-    return run_rows(tmp_path_factory, "crash", CRASH, "NAME-S-04,NAME-C-03", "--jobs", "2")
+    return run_rows(
+        tmp_path_factory, "crash", CRASH, "NAME-S-04/space,NAME-C-03/space", "--jobs", "2"
+    )
 
 
 def check_row(finished, row: Row) -> None:

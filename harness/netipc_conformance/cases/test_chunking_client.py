@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from netipc_conformance.suite import broken, client_side
-from netipc_conformance.suite.outcomes import expect, expect_equal
-from netipc_conformance.suite.registry import case
+from netipc_conformance.suite import sentences as text
+from netipc_conformance.suite.outcomes import expect, expect_equal, unsupported
+from netipc_conformance.suite.registry import MUST, Variant, case
 
 PACKET = 64
 EXIT_PROTOCOL = 5
@@ -14,6 +17,11 @@ EXIT_PROTOCOL = 5
     "CH-C-01",
     clauses=["NP-14", "WE-3"],
     statement="At agreed packet size 64 each request chunk is one pipe message, headers exact.",
+    requirement=[
+        text.ONE_WRITE,
+        text.EXACT_LAYOUT,
+        text.CONTINUATION_LAYOUT,
+    ],
 )
 def test_request_chunks_are_exact(ctx):
     conv = client_side.start(ctx, payload_size=300)
@@ -37,6 +45,12 @@ def test_request_chunks_are_exact(ctx):
     "CH-C-02",
     clauses=["WE-4"],
     statement="The client's first request chunk carries as many payload bytes as fit.",
+    requirement=[
+        text.WE4_ROW,
+        text.FIRST_PACKET,
+    ],
+    # The clause is SHOULD for a receiver; a sender "must not emit" a short first chunk.
+    strength=MUST,
 )
 def test_first_request_chunk_is_full(ctx):
     conv = client_side.start(ctx, payload_size=300)
@@ -46,53 +60,78 @@ def test_first_request_chunk_is_full(ctx):
         expect_equal("WE-4", "first chunk length", PACKET, len(packets[0]))
 
 
+BOUNDARY_SIZES = sorted({0, 1, PACKET - 33, PACKET - 32, PACKET - 31, 3 * (PACKET - 32) + 1})
+
+
 @case(
     "CH-C-03",
     clauses=["NP-14", "NP-10"],
     statement="Payloads of every boundary size go out chunked and their echoes are accepted.",
+    requirement=[text.CHUNKED, text.NP14_ROW, text.SPLIT],
     needs=["full"],
+    variants=[
+        Variant(
+            f"size-{size}",
+            size,
+            statement=f"A {size}-byte payload goes out chunked at 64 and its echo is accepted.",
+        )
+        for size in BOUNDARY_SIZES
+    ],
 )
-def test_client_echo_at_every_boundary_size(ctx):
+def test_client_echo_at_every_boundary_size(ctx, variant):
     ctx.require("full")
-    budget = PACKET - 32
-    limit = ctx.peer.config.max_request_payload_bytes
-    for number, size in enumerate(sorted({0, 1, budget - 1, budget, budget + 1, 3 * budget + 1})):
-        if size > limit:
-            continue
-        conv = client_side.start(ctx, service=f"{ctx.service}-b{number}", payload_size=size)
-        ack = client_side.accept_with(ctx, conv, packet_size=PACKET)
-        [(request, _)] = client_side.serve_echoes(ctx, conv, ack, 1)
-        expect_equal("NP-14", "request payload length", size, len(request.payload))
-        client_side.expect_passed(ctx, conv, "NP-14")
+    size = variant.value
+    if size > ctx.peer.config.max_request_payload_bytes:
+        raise unsupported(f"{size} bytes is above the peer's request payload limit")
+    conv = client_side.start(ctx, payload_size=size)
+    ack = client_side.accept_with(ctx, conv, packet_size=PACKET)
+    [(request, _)] = client_side.serve_echoes(ctx, conv, ack, 1)
+    expect_equal("NP-14", "request payload length", size, len(request.payload))
+    client_side.expect_passed(ctx, conv, "NP-14")
 
 
 @case(
     "CH-C-04",
     clauses=["NP-14", "WE-3"],
     statement="An echo broken in one chunk rule ends the client as a protocol violation.",
+    requirement=[text.CONTINUATION_CHECKS],
+    variants=[
+        Variant(
+            re.sub(r"[^a-z0-9]+", "-", rule.replace("_", "-")).strip("-"),
+            rule,
+            statement=f"An echo broken by {rule} ends the client as a protocol violation.",
+            **broken.requirement_of(rule),
+        )
+        for rule in broken.MUTATIONS
+    ],
 )
-def test_broken_echo_ends_the_client(ctx):
+def test_broken_echo_ends_the_client(ctx, variant):
     # Agreed packet 40: even a small request's echo takes several chunks.
     packet = 40
-    for number, (rule, mutate) in enumerate(broken.MUTATIONS.items()):
-        conv = client_side.start(ctx, service=f"{ctx.service}-x{number}", payload_size=64)
-        ack = client_side.accept_with(ctx, conv, packet_size=packet)
-        request, _ = client_side.receive_request(ctx, conv, ack)
-        echo = client_side.echo_of(ctx, request)
-        packets = ctx.core.plan_chunks(echo, packet)
-        if len(packets) < 3:
-            ctx.agent.close_handle(conv.handle)
-            conv.process.finish(5)
-            continue
-        ctx.agent.write_many(conv.handle, mutate(packets))
-        client_side.expect_failed(ctx, conv, "WE-3", EXIT_PROTOCOL, "protocol", what=rule)
+    rule, mutate = variant.value, broken.MUTATIONS[variant.value]
+    conv = client_side.start(ctx, payload_size=64)
+    ack = client_side.accept_with(ctx, conv, packet_size=packet)
+    request, _ = client_side.receive_request(ctx, conv, ack)
+    echo = client_side.echo_of(ctx, request)
+    packets = ctx.core.plan_chunks(echo, packet)
+    if len(packets) < 3:
         ctx.agent.close_handle(conv.handle)
+        conv.process.finish(5)
+        raise unsupported(f"the client's echo takes {len(packets)} packets, fewer than 3")
+    ctx.agent.write_many(conv.handle, mutate(packets))
+    client_side.expect_failed(ctx, conv, "WE-3", EXIT_PROTOCOL, "protocol", what=rule)
+    ctx.agent.close_handle(conv.handle)
 
 
 @case(
     "CH-C-05",
     clauses=["NP-1", "NP-14"],
     statement="Reading in message mode: 33-byte echo chunks written back to back stay apart.",
+    requirement=[
+        text.MESSAGE_MODE,
+        text.BOUNDARIES,
+        text.NP1_ROW,
+    ],
 )
 def test_client_reads_in_message_mode(ctx):
     conv = client_side.start(ctx, payload_size=64)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from netipc_conformance.suite import broken, deadlines, drive
+from netipc_conformance.suite import sentences as text
 from netipc_conformance.suite.outcomes import expect, expect_equal, unsupported
-from netipc_conformance.suite.registry import case
+from netipc_conformance.suite.registry import MUST, Variant, case
 
 PACKET = 64  # small, so that small payloads already need chunks
 
@@ -29,33 +30,58 @@ def echo_round_trip(ctx, session, payload: bytes, message_id: int):
     return response, packets
 
 
-def boundary_sizes(budget: int, limit: int) -> list[int]:
-    """0, 1, each side of one and of three packets' worth, and the limit itself."""
-    sizes = {0, 1, budget - 1, budget, budget + 1, 3 * budget - 1, 3 * budget, 3 * budget + 1}
-    sizes.add(limit)
-    return sorted(s for s in sizes if 0 <= s <= limit)
+BUDGET = PACKET - 32
+# 0, 1, each side of one and of three packets' worth; the agreed limit is a variant too.
+BOUNDARY_SIZES = [0, 1, BUDGET - 1, BUDGET, BUDGET + 1, 3 * BUDGET - 1, 3 * BUDGET, 3 * BUDGET + 1]
 
 
 @case(
     "CH-S-01",
     clauses=["NP-14", "NP-10", "WE-3"],
     statement="Requests of every boundary size, chunked at 64 bytes, come back as exact echoes.",
+    requirement=[
+        text.CHUNKED,
+        text.NP14_ROW,
+        text.SPLIT,
+        text.CHUNK_COUNT,
+    ],
+    variants=[
+        *(
+            Variant(
+                f"size-{size}",
+                size,
+                statement=f"A {size}-byte request, chunked at 64 bytes, comes back exactly.",
+            )
+            for size in BOUNDARY_SIZES
+        ),
+        Variant(
+            "limit",
+            None,
+            statement="A request of the agreed payload limit, chunked at 64 bytes, comes back as "
+            "an exact echo.",
+        ),
+    ],
 )
-def test_echo_at_every_boundary_size(ctx):
+def test_echo_at_every_boundary_size(ctx, variant):
     session = chunked_session(ctx)
     ack = session.ack
     limit = min(ack.agreed_max_request_payload_bytes, ack.agreed_max_response_payload_bytes)
-    for message_id, size in enumerate(boundary_sizes(PACKET - 32, limit), start=1):
-        if not ctx.full and message_id > 1:
-            # A minimal server echoes one request per run: a fresh one per size.
-            session = chunked_session(ctx, service=f"{ctx.service}-{message_id}")
-        echo_round_trip(ctx, session, drive.pattern(size), message_id)
+    size = limit if variant.value is None else variant.value
+    if size > limit:
+        ctx.agent.close_handle(session.handle)
+        raise unsupported(f"{size} bytes is above the agreed payload limit {limit}")
+    echo_round_trip(ctx, session, drive.pattern(size), 1)
 
 
 @case(
     "CH-S-02",
     clauses=["NP-14", "WE-3"],
     statement="Each response chunk is one pipe message within the agreed size, headers exact.",
+    requirement=[
+        text.ONE_WRITE,
+        text.EXACT_LAYOUT,
+        text.CONTINUATION_LAYOUT,
+    ],
 )
 def test_response_chunks_are_exact(ctx):
     session = chunked_session(ctx)
@@ -76,6 +102,12 @@ def test_response_chunks_are_exact(ctx):
     "CH-S-03",
     clauses=["WE-4"],
     statement="The first response chunk carries as many payload bytes as fit.",
+    requirement=[
+        text.WE4_ROW,
+        text.FIRST_PACKET,
+    ],
+    # The clause is SHOULD for a receiver; a sender "must not emit" a short first chunk.
+    strength=MUST,
 )
 def test_first_response_chunk_is_full(ctx):
     session = chunked_session(ctx)
@@ -88,38 +120,43 @@ def test_first_response_chunk_is_full(ctx):
 @case(
     "CH-S-04",
     clauses=["NP-14", "WE-3", "WE-1"],
-    statement="Each broken chunk sequence of vectors/ ends the session with no echo of it.",
-)
-def test_broken_sequences_end_the_session(ctx):
-    tried = 0
-    for vector in broken.golden():
-        limits = vector["limits"]
-        service = f"{ctx.service}-{vector['id']}"
-        ctx.start_server(service=service)
-        session = drive.client_handshake(
-            ctx.agent,
-            ctx.core.pipe_name(ctx.run_dir, service),
-            ctx.hello(
-                packet_size=limits["agreed_packet_size"],
-                max_request_payload_bytes=min(
-                    limits["max_payload_bytes"], ctx.peer.config.max_request_payload_bytes
-                ),
-                max_request_batch_items=limits["max_batch_items"],
-                max_response_batch_items=limits["max_batch_items"],
-            ),
+    statement="A broken chunk sequence of vectors/ ends the session with no echo of it.",
+    requirement=[text.CONTINUATION_CHECKS],
+    variants=[
+        Variant(
+            vector["id"],
+            vector,
+            statement=f"No echo, and the session ends, for: {vector['rationale']}",
+            **broken.requirement_of(vector["expected"]["rule"]),
         )
-        ack = session.ack
-        agreed = drive.request_limits(ack)
-        packets = broken.packets_of(vector)
-        echoes, rule, _ = broken.judge(ctx.core, packets, agreed)
-        if rule is None:
-            ctx.agent.close_handle(session.handle)
-            continue  # at this peer's limits the sequence is not broken
-        tried += 1
-        ctx.agent.write_many(session.handle, packets)
-        expect_session_ends(ctx, session, echoes, f"{vector['id']} ({rule})")
-    if not tried:
-        raise unsupported("no broken sequence is broken at this peer's limits")
+        for vector in broken.golden()
+    ],
+)
+def test_broken_sequences_end_the_session(ctx, variant):
+    vector = variant.value
+    limits = vector["limits"]
+    ctx.start_server()
+    session = drive.client_handshake(
+        ctx.agent,
+        ctx.pipe_name,
+        ctx.hello(
+            packet_size=limits["agreed_packet_size"],
+            max_request_payload_bytes=min(
+                limits["max_payload_bytes"], ctx.peer.config.max_request_payload_bytes
+            ),
+            max_request_batch_items=limits["max_batch_items"],
+            max_response_batch_items=limits["max_batch_items"],
+        ),
+    )
+    ack = session.ack
+    agreed = drive.request_limits(ack)
+    packets = broken.packets_of(vector)
+    echoes, rule, _ = broken.judge(ctx.core, packets, agreed)
+    if rule is None:
+        ctx.agent.close_handle(session.handle)
+        raise unsupported(f"at this peer's limits {vector['id']} is not broken")
+    ctx.agent.write_many(session.handle, packets)
+    expect_session_ends(ctx, session, echoes, f"{vector['id']} ({rule})")
 
 
 def expect_session_ends(ctx, session, echoes: int, what: str) -> None:
@@ -146,6 +183,10 @@ def expect_session_ends(ctx, session, echoes: int, what: str) -> None:
     clauses=["NP-14", "NP-18"],
     statement="A broken chunk sequence ends that session only: the server serves the next client.",
     needs=["sessions"],
+    requirement=[
+        text.NEW_INSTANCE,
+        text.INDEPENDENT_SESSIONS,
+    ],
 )
 def test_broken_sequence_ends_that_session_only(ctx):
     ctx.require_sessions(2)

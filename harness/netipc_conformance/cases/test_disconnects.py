@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from netipc_conformance.runtime.agent import Agent
 from netipc_conformance.suite import client_side, drive
+from netipc_conformance.suite import sentences as text
 from netipc_conformance.suite.outcomes import expect, expect_equal
 from netipc_conformance.suite.registry import case
 
@@ -29,6 +30,9 @@ def chunked_first_packet(ctx, ack) -> bytes:
     "DISC-S-01",
     clauses=["NP-17"],
     statement="A client leaving right after the handshake is a graceful close for the server.",
+    requirement=[
+        text.GRACEFUL_CLOSE,
+    ],
 )
 def test_client_leaves_after_the_handshake(ctx):
     server = ctx.start_server()
@@ -41,6 +45,10 @@ def test_client_leaves_after_the_handshake(ctx):
     "DISC-S-02",
     clauses=["NP-17", "NP-14"],
     statement="A client leaving in the middle of a chunked request is a graceful close.",
+    requirement=[
+        text.GRACEFUL_CLOSE,
+        text.MID_CHUNK_FAILURE,
+    ],
 )
 def test_client_leaves_mid_chunk(ctx):
     server = ctx.start_server()
@@ -57,6 +65,9 @@ def test_client_leaves_mid_chunk(ctx):
     "DISC-S-03",
     clauses=["NP-17"],
     statement="A client process killed after its handshake is a graceful close for the server.",
+    requirement=[
+        text.GRACEFUL_CLOSE,
+    ],
 )
 def test_client_killed(ctx):
     server = ctx.start_server()
@@ -74,6 +85,11 @@ def test_client_killed(ctx):
     clauses=["NP-17", "NP-18"],
     statement="After a client leaves mid-chunk the server still serves the next client.",
     needs=["sessions"],
+    requirement=[
+        text.GRACEFUL_CLOSE,
+        text.NEW_INSTANCE,
+        text.SESSION_COUNTER,
+    ],
 )
 def test_server_stays_available_after_a_disconnect(ctx):
     ctx.require_sessions(2)
@@ -90,6 +106,9 @@ def test_server_stays_available_after_a_disconnect(ctx):
     "DISC-C-01",
     clauses=["NP-17"],
     statement="A server leaving after the ACK ends the client as disconnected, not protocol.",
+    requirement=[
+        text.GRACEFUL_CLOSE,
+    ],
 )
 def test_server_leaves_after_the_ack(ctx):
     conv = client_side.start(ctx)
@@ -103,6 +122,10 @@ def test_server_leaves_after_the_ack(ctx):
     "DISC-C-02",
     clauses=["NP-17", "NP-14"],
     statement="A server leaving in the middle of a chunked echo ends the client as disconnected.",
+    requirement=[
+        text.GRACEFUL_CLOSE,
+        text.MID_CHUNK_FAILURE,
+    ],
 )
 def test_server_leaves_mid_chunk(ctx):
     conv = client_side.start(ctx)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from netipc_conformance.suite import client_side, drive
+from netipc_conformance.suite import sentences as text
 from netipc_conformance.suite.outcomes import expect, expect_equal
-from netipc_conformance.suite.registry import case
+from netipc_conformance.suite.registry import SHOULD, Variant, case
 
 EXIT_REJECTED, EXIT_DISCONNECTED, EXIT_PROTOCOL = 3, 4, 5
 
@@ -13,6 +14,12 @@ EXIT_REJECTED, EXIT_DISCONNECTED, EXIT_PROTOCOL = 3, 4, 5
     "HS-C-01",
     clauses=["NP-8", "WE-5"],
     statement="The client's first message is a well-formed HELLO carrying its configured values.",
+    requirement=[
+        text.HANDSHAKE,
+        text.NP8_ROW,
+        text.EXACT_LAYOUT,
+        text.HELLO_LAYOUT,
+    ],
 )
 def test_first_message_is_hello_with_configured_values(ctx):
     conv = client_side.start(ctx)
@@ -25,6 +32,11 @@ def test_first_message_is_hello_with_configured_values(ctx):
     "HS-C-02",
     clauses=["NP-8", "NP-10"],
     statement="Accepted, the client runs its session on the same pipe and checks the echo.",
+    requirement=[
+        text.HANDSHAKE,
+        text.SAME_PIPE,
+        text.NP10_ROW,
+    ],
 )
 def test_accepted_client_completes_its_echo(ctx):
     conv = client_side.start(ctx)
@@ -37,6 +49,10 @@ def test_accepted_client_completes_its_echo(ctx):
     "HS-C-03",
     clauses=["NP-9", "NP-12", "NP-14"],
     statement="Told a lower agreed_packet_size, the client chunks its requests at that size.",
+    requirement=[
+        text.CLIENT_OBEYS_ACK,
+        text.CHUNKED,
+    ],
 )
 def test_client_obeys_a_lowered_packet_size(ctx):
     conv = client_side.start(ctx, payload_size=200)
@@ -53,27 +69,40 @@ def test_client_obeys_a_lowered_packet_size(ctx):
     client_side.expect_passed(ctx, conv, "NP-9")
 
 
+REJECTIONS = ["AUTH_FAILED", "UNSUPPORTED", "INCOMPATIBLE", "LIMIT_EXCEEDED", "BAD_ENVELOPE"]
+
+
 @case(
     "HS-C-04",
     clauses=["WE-7", "NP-9"],
-    statement="Each rejection status ends the client cleanly and promptly, with no request sent.",
+    statement="A rejection status ends the client cleanly and promptly, with no request sent.",
+    requirement=[text.REJECTION, text.NO_PARTIAL_SUCCESS],
+    variants=[
+        Variant(
+            status.lower().replace("_", "-"),
+            status,
+            statement=f"A {status} ACK ends the client cleanly and promptly, with no request sent.",
+        )
+        for status in REJECTIONS
+    ],
 )
-def test_each_rejection_ends_the_client(ctx):
-    for number, status in enumerate(
-        ["AUTH_FAILED", "UNSUPPORTED", "INCOMPATIBLE", "LIMIT_EXCEEDED", "BAD_ENVELOPE"]
-    ):
-        conv = client_side.start(ctx, service=f"{ctx.service}-r{number}")
-        ack = ctx.core.HelloAck()
-        drive.answer_hello(conv.accepted, None, conv.hello, status=status, ack=ack)
-        client_side.expect_nothing_sent(ctx, conv, "WE-7", f"a {status} ACK")
-        ctx.agent.close_handle(conv.handle)
-        client_side.expect_failed(ctx, conv, "WE-7", EXIT_REJECTED, "rejected")
+def test_each_rejection_ends_the_client(ctx, variant):
+    status = variant.value
+    conv = client_side.start(ctx)
+    ack = ctx.core.HelloAck()
+    drive.answer_hello(conv.accepted, None, conv.hello, status=status, ack=ack)
+    client_side.expect_nothing_sent(ctx, conv, "WE-7", f"a {status} ACK")
+    ctx.agent.close_handle(conv.handle)
+    client_side.expect_failed(ctx, conv, "WE-7", EXIT_REJECTED, "rejected")
 
 
 @case(
     "HS-C-05",
     clauses=["WE-6", "WE-1"],
     statement="An ACK with a bad magic ends the client as a protocol violation, no request sent.",
+    requirement=[
+        text.RECEIVER_VALIDATES,
+    ],
 )
 def test_malformed_ack_ends_the_client(ctx):
     conv = client_side.start(ctx)
@@ -85,6 +114,14 @@ def test_malformed_ack_ends_the_client(ctx):
     "HS-C-06",
     clauses=["WE-7", "NP-9"],
     statement="An ACK selecting a profile the client did not offer ends the client, no request.",
+    requirement=[
+        text.BAD_SELECTED_PROFILE,
+        text.CLIENT_OBEYS_ACK,
+    ],
+    strength=SHOULD,
+    why="no sentence makes a client check selected_profile; clauses.md: a client offered an ACK "
+    "selecting a profile it did not offer SHOULD end the session (the server broke WE-7), going "
+    "on is NON-STRICT (robustness).",
 )
 def test_ack_with_unoffered_profile_ends_the_client(ctx):
     conv = client_side.start(ctx)
@@ -100,6 +137,9 @@ def test_ack_with_unoffered_profile_ends_the_client(ctx):
     "HS-C-07",
     clauses=["NP-17", "NP-8"],
     statement="A server that closes before its ACK ends the client cleanly (disconnected).",
+    requirement=[
+        text.GRACEFUL_CLOSE,
+    ],
 )
 def test_server_closing_before_ack_ends_the_client(ctx):
     conv = client_side.start(ctx)
@@ -112,6 +152,10 @@ def test_server_closing_before_ack_ends_the_client(ctx):
     clauses=["NP-9", "WE-1"],
     statement="Told a lower request payload limit, the client never sends a payload above it.",
     needs=["full"],
+    requirement=[
+        text.CLIENT_OBEYS_ACK,
+        text.RECEIVER_VALIDATES,
+    ],
 )
 def test_client_respects_a_lowered_payload_limit(ctx):
     ctx.require("full")
@@ -136,6 +180,10 @@ def test_client_respects_a_lowered_payload_limit(ctx):
     "HS-C-09",
     clauses=["NP-5"],
     statement="The client's HELLO offers NAMED_PIPE, profile bit 0, the Windows baseline.",
+    requirement=[
+        text.NAMED_PIPE_BIT,
+        text.NP5_ROW,
+    ],
 )
 def test_hello_offers_the_baseline_profile(ctx):
     conv = client_side.start(ctx)

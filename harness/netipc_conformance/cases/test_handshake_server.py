@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from netipc_conformance.suite import deadlines, drive
+from netipc_conformance.suite import sentences as text
 from netipc_conformance.suite.outcomes import expect, expect_equal, observed, violation
-from netipc_conformance.suite.registry import case
+from netipc_conformance.suite.registry import SHOULD, Variant, case
 
 # The server decides agreed_max_response_payload_bytes by its own policy
 # (4.3: "from the hint, its configuration and its resource policy").
@@ -53,6 +54,16 @@ def rejection(ctx, status: str, **hello_overrides) -> None:
     "HS-S-01",
     clauses=["NP-8", "NP-9", "WE-6", "WE-7"],
     statement="A good HELLO gets an OK HELLO_ACK whose every field follows 4.3.",
+    requirement=[
+        text.HANDSHAKE,
+        text.NP8_ROW,
+        text.EXACT_LAYOUT,
+        text.ACK_LAYOUT,
+        text.PROFILE_RULE,
+        text.BATCH_RULE,
+        text.PACKET_RULE,
+        text.SESSION_COUNTER,
+    ],
 )
 def test_good_hello_gets_a_correct_ack(ctx):
     ctx.start_server()
@@ -63,6 +74,11 @@ def test_good_hello_gets_a_correct_ack(ctx):
     "HS-S-02",
     clauses=["WE-7"],
     statement="A HELLO with the wrong auth_token gets AUTH_FAILED, then the server closes.",
+    requirement=[
+        text.REJECT_AUTH,
+        text.REJECTION,
+        text.REJECTION_READABLE,
+    ],
 )
 def test_wrong_auth_token_is_rejected_then_closed(ctx):
     token = ctx.peer.config.auth_token
@@ -73,6 +89,11 @@ def test_wrong_auth_token_is_rejected_then_closed(ctx):
     "HS-S-03",
     clauses=["WE-7", "NP-5"],
     statement="A HELLO sharing no profile gets UNSUPPORTED, then the server closes.",
+    requirement=[
+        text.PROFILE_RULE,
+        text.REJECTION,
+        text.REJECTION_READABLE,
+    ],
 )
 def test_no_common_profile_is_unsupported(ctx):
     missing = 0x80000000 & ~ctx.peer.config.supported_profiles
@@ -83,6 +104,11 @@ def test_no_common_profile_is_unsupported(ctx):
     "HS-S-04",
     clauses=["WE-7"],
     statement="A HELLO with layout_version 2 gets INCOMPATIBLE, then the server closes.",
+    requirement=[
+        text.REJECT_LAYOUT_VERSION,
+        text.REJECTION,
+        text.REJECTION_READABLE,
+    ],
 )
 def test_other_layout_version_is_incompatible(ctx):
     rejection(ctx, "INCOMPATIBLE", layout_version=2)
@@ -92,6 +118,11 @@ def test_other_layout_version_is_incompatible(ctx):
     "HS-S-05",
     clauses=["WE-7", "NP-12"],
     statement="packet_size 32 gets INCOMPATIBLE (must exceed 32), then the server closes.",
+    requirement=[
+        text.PACKET_RULE,
+        text.REJECTION,
+        text.REJECTION_READABLE,
+    ],
 )
 def test_packet_size_32_is_incompatible(ctx):
     rejection(ctx, "INCOMPATIBLE", packet_size=32)
@@ -101,6 +132,9 @@ def test_packet_size_32_is_incompatible(ctx):
     "HS-S-06",
     clauses=["NP-12", "WE-7"],
     statement="packet_size 33 is accepted and agreed as min(33, server's).",
+    requirement=[
+        text.PACKET_RULE,
+    ],
 )
 def test_packet_size_33_is_accepted(ctx):
     ctx.start_server()
@@ -112,6 +146,9 @@ def test_packet_size_33_is_accepted(ctx):
     "HS-S-07",
     clauses=["NP-12", "NP-9"],
     statement="The agreed packet size is the smaller of the client's and the server's.",
+    requirement=[
+        text.PACKET_RULE,
+    ],
 )
 def test_agreed_packet_size_is_the_minimum(ctx):
     ctx.start_server()
@@ -124,6 +161,9 @@ def test_agreed_packet_size_is_the_minimum(ctx):
     "HS-S-08",
     clauses=["NP-12"],
     statement="A client offering a larger packet size than the server's gets the server's.",
+    requirement=[
+        text.PACKET_RULE,
+    ],
 )
 def test_larger_client_packet_size_is_lowered(ctx):
     ctx.start_server()
@@ -136,6 +176,11 @@ def test_larger_client_packet_size_is_lowered(ctx):
     "HS-S-09",
     clauses=["WE-7"],
     statement="max_request_payload_bytes one over the server's maximum gets LIMIT_EXCEEDED.",
+    requirement=[
+        text.REQUEST_LIMIT_RULE,
+        text.REJECTION,
+        text.REJECTION_READABLE,
+    ],
 )
 def test_request_payload_over_the_limit_is_rejected(ctx):
     over = ctx.peer.config.max_request_payload_bytes + 1
@@ -146,6 +191,9 @@ def test_request_payload_over_the_limit_is_rejected(ctx):
     "HS-S-10",
     clauses=["WE-7"],
     statement="max_request_payload_bytes at the server's maximum is accepted and echoed.",
+    requirement=[
+        text.REQUEST_LIMIT_RULE,
+    ],
 )
 def test_request_payload_at_the_limit_is_accepted(ctx):
     ctx.start_server()
@@ -160,6 +208,10 @@ def test_request_payload_at_the_limit_is_accepted(ctx):
     "HS-S-11",
     clauses=["WE-7", "WE-6"],
     statement="max_request_batch_items is echoed; the response batch limit equals it.",
+    requirement=[
+        text.BATCH_RULE,
+        text.ACK_BATCH_EQUAL,
+    ],
 )
 def test_request_batch_items_are_echoed(ctx):
     ctx.start_server()
@@ -180,6 +232,11 @@ def test_request_batch_items_are_echoed(ctx):
     "HS-S-12",
     clauses=["WE-7", "WE-5"],
     statement="A HELLO with non-zero flags gets BAD_ENVELOPE, then the server closes.",
+    requirement=[
+        text.REJECT_RESERVED,
+        text.REJECTION,
+        text.REJECTION_READABLE,
+    ],
 )
 def test_hello_flags_are_a_bad_envelope(ctx):
     rejection(ctx, "BAD_ENVELOPE", flags=1)
@@ -189,6 +246,11 @@ def test_hello_flags_are_a_bad_envelope(ctx):
     "HS-S-13",
     clauses=["WE-7", "WE-5"],
     statement="A HELLO with non-zero padding gets BAD_ENVELOPE, then the server closes.",
+    requirement=[
+        text.REJECT_RESERVED,
+        text.REJECTION,
+        text.REJECTION_READABLE,
+    ],
 )
 def test_hello_padding_is_a_bad_envelope(ctx):
     rejection(ctx, "BAD_ENVELOPE", padding=1)
@@ -199,6 +261,10 @@ def test_hello_padding_is_a_bad_envelope(ctx):
     clauses=["WE-7", "NP-18"],
     statement="After rejecting a client the server still serves the next one.",
     needs=["sessions"],
+    requirement=[
+        text.NEW_INSTANCE,
+        text.INDEPENDENT_SESSIONS,
+    ],
 )
 def test_next_client_is_served_after_a_rejection(ctx):
     ctx.require_sessions(2)
@@ -220,43 +286,93 @@ def malformed_hellos(core, hello) -> dict[str, bytes]:
         return core.encode_outer_header(changed) + good[32:]
 
     return {
-        "bad magic": b"XXXX" + good[4:],
-        "kind REQUEST": with_header(kind=core.KIND_REQUEST),
-        "code HELLO_ACK": with_header(code=core.CODE_HELLO_ACK),
-        "payload_len one short": with_header(payload_len=header.payload_len - 1)[:-1],
-        "truncated payload": good[:-4],
-        "trailing bytes": good + b"\0\0\0\0",
+        "bad-magic": b"XXXX" + good[4:],
+        "kind-request": with_header(kind=core.KIND_REQUEST),
+        "code-hello-ack": with_header(code=core.CODE_HELLO_ACK),
+        "payload-len-short": with_header(payload_len=header.payload_len - 1)[:-1],
+        "truncated": good[:-4],
+        "trailing": good + b"\0\0\0\0",
     }
+
+
+NOT_A_HELLO_WHY = (
+    "a first message that is not a HELLO breaks the client's side of NP-8, but no sentence "
+    "says what the server must answer to it (1.3 accepts kinds 1 to 3): rejecting it is "
+    "robustness."
+)
 
 
 @case(
     "HS-S-15",
-    clauses=["WE-1", "WE-5", "NP-8"],
-    statement="A malformed HELLO (magic, kind, code, length, truncated, trailing) gets no OK ACK.",
+    # WE-7: the answer it judges (no OK ACK) is the server's decision.
+    clauses=["WE-1", "WE-5", "NP-8", "WE-7"],
+    statement="A malformed HELLO gets no OK ACK.",
+    requirement=[text.HELLO_SIZE],
+    variants=[
+        Variant(
+            "bad-magic",
+            "bad magic",
+            statement="A HELLO with a bad magic gets no OK ACK.",
+            requirement=[text.RECEIVER_VALIDATES],
+        ),
+        Variant(
+            "kind-request",
+            "kind REQUEST",
+            statement="A HELLO sent with kind REQUEST gets no OK ACK.",
+            requirement=[text.HELLO_LAYOUT, text.RECEIVER_VALIDATES],
+            strength=SHOULD,
+            why=NOT_A_HELLO_WHY,
+        ),
+        Variant(
+            "code-hello-ack",
+            "code HELLO_ACK",
+            statement="A HELLO sent with code HELLO_ACK gets no OK ACK.",
+            requirement=[text.HELLO_LAYOUT, "2 HELLO_ACK (server to client)."],
+            strength=SHOULD,
+            why=NOT_A_HELLO_WHY,
+        ),
+        Variant(
+            "payload-len-short",
+            "payload_len one short",
+            statement="A HELLO of 43 payload bytes (payload_len says so) gets no OK ACK.",
+        ),
+        Variant(
+            "truncated",
+            "truncated payload",
+            statement="A HELLO 4 bytes short of its payload_len gets no OK ACK.",
+        ),
+        Variant(
+            "trailing",
+            "trailing bytes",
+            statement="A HELLO with 4 bytes after its 44-byte layout gets no OK ACK.",
+            strength=SHOULD,
+            why="no sentence forbids bytes beyond HELLO's 44-byte layout; clauses.md: rejecting "
+            "them is SHOULD, accepting is NON-STRICT (robustness).",
+        ),
+    ],
 )
-def test_malformed_hello_gets_no_ok_ack(ctx):
-    variants = malformed_hellos(ctx.core, ctx.hello())
-    for number, (what, data) in enumerate(variants.items()):
-        service = f"{ctx.service}-m{number}"
-        ctx.start_server(service=service)
-        handle = drive.connect(ctx.agent, ctx.core.pipe_name(ctx.run_dir, service))
-        ctx.agent.write(handle, data)
-        reply = ctx.agent.read(handle, deadline_ms=deadlines.IO_MS)
-        if reply.ok:
-            try:
-                status, _ = ctx.core.parse_hello_ack_message(reply.data)
-            except ctx.core.ContractError:
-                status = "unparsable"
-            expect(status != "OK", "WE-7", f"answer to a HELLO with {what}", "no OK ACK", status)
-        else:
-            expect(
-                reply.disconnect,
-                "WE-7",
-                f"answer to a HELLO with {what}",
-                "a rejection or a close",
-                reply.describe(),
-            )
-        ctx.agent.close_handle(handle)
+def test_malformed_hello_gets_no_ok_ack(ctx, variant):
+    data = malformed_hellos(ctx.core, ctx.hello())[variant.name]
+    what = variant.value
+    ctx.start_server()
+    handle = drive.connect(ctx.agent, ctx.pipe_name)
+    ctx.agent.write(handle, data)
+    reply = ctx.agent.read(handle, deadline_ms=deadlines.IO_MS)
+    if reply.ok:
+        try:
+            status, _ = ctx.core.parse_hello_ack_message(reply.data)
+        except ctx.core.ContractError:
+            status = "unparsable"
+        expect(status != "OK", "WE-7", f"answer to a HELLO with {what}", "no OK ACK", status)
+    else:
+        expect(
+            reply.disconnect,
+            "WE-7",
+            f"answer to a HELLO with {what}",
+            "a rejection or a close",
+            reply.describe(),
+        )
+    ctx.agent.close_handle(handle)
 
 
 @case(
@@ -264,6 +380,10 @@ def test_malformed_hello_gets_no_ok_ack(ctx):
     clauses=["WE-7", "NP-18"],
     statement="A malformed HELLO ends that session only: the next client is served.",
     needs=["sessions"],
+    requirement=[
+        text.NEW_INSTANCE,
+        text.INDEPENDENT_SESSIONS,
+    ],
 )
 def test_malformed_hello_ends_that_session_only(ctx):
     ctx.require_sessions(2)
@@ -280,6 +400,9 @@ def test_malformed_hello_ends_that_session_only(ctx):
     clauses=["WE-8", "NP-9"],
     statement="session_id is 1 for the first session and grows by one per accepted session.",
     needs=["sessions"],
+    requirement=[
+        text.SESSION_COUNTER,
+    ],
 )
 def test_session_ids_count_from_one(ctx):
     ctx.require_sessions(3)
@@ -296,6 +419,9 @@ def test_session_ids_count_from_one(ctx):
     "HS-S-18",
     clauses=["WE-8"],
     statement="The first session's session_id is 1.",
+    requirement=[
+        text.SESSION_COUNTER,
+    ],
 )
 def test_first_session_id_is_one(ctx):
     ctx.start_server()
@@ -307,6 +433,9 @@ def test_first_session_id_is_one(ctx):
     "HS-S-19",
     clauses=["WE-7", "NP-5", "NP-9"],
     statement="Offered extra profiles, the server selects by 4.3 (preferred, else highest shared).",
+    requirement=[
+        text.PROFILE_RULE,
+    ],
 )
 def test_profile_selection_follows_the_rule(ctx):
     ctx.start_server()
@@ -326,6 +455,11 @@ def test_profile_selection_follows_the_rule(ctx):
     "HS-S-20",
     clauses=["WE-6"],
     statement="The ACK's response batch limit equals the request one; reserved fields are 0.",
+    requirement=[
+        text.ACK_BATCH_EQUAL,
+        text.EXACT_LAYOUT,
+        "| 36 | 4 | padding (0) |",
+    ],
 )
 def test_ack_batch_limits_equal_and_reserved_zero(ctx):
     ctx.start_server()
@@ -350,6 +484,11 @@ def test_ack_batch_limits_equal_and_reserved_zero(ctx):
     clauses=["WE-7"],
     strength="INFO",
     statement="Which agreed_max_response_payload_bytes the server picks (its own policy).",
+    requirement=[
+        text.RESPONSE_HINT,
+    ],
+    why="4.3 leaves the value to the server's own policy: there is nothing to fail, only a "
+    "choice to record.",
 )
 def test_response_payload_policy_is_recorded(ctx):
     ctx.start_server()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from netipc_conformance.suite import client_side, drive
+from netipc_conformance.suite import sentences as text
 from netipc_conformance.suite.outcomes import expect_equal
 from netipc_conformance.suite.registry import case
 
@@ -14,6 +15,10 @@ DEPTH = 16
     clauses=["WE-9", "NP-10"],
     statement=f"{DEPTH} requests sent back to back are each answered once, by message_id.",
     needs=["full"],
+    requirement=[
+        text.RESPONSE_ID,
+        text.WE9_ROW,
+    ],
 )
 def test_pipelined_requests_are_answered_by_id(ctx):
     ctx.require("full")
@@ -41,6 +46,10 @@ def test_pipelined_requests_are_answered_by_id(ctx):
     clauses=["WE-2", "WE-9"],
     statement="A batch request of 3 items is echoed item for item with the batch flag and count.",
     needs=["batches"],
+    requirement=[
+        text.BATCH_LAYOUT,
+        text.BATCH_ANSWERS,
+    ],
 )
 def test_batch_is_echoed_item_for_item(ctx):
     ctx.require("batches")
@@ -77,6 +86,10 @@ def test_batch_is_echoed_item_for_item(ctx):
     clauses=["WE-9"],
     statement="A pipelining client matches answers sent in reverse order by message_id.",
     needs=["pipelining"],
+    requirement=[
+        text.RESPONSE_ID,
+        text.WE9_ROW,
+    ],
 )
 def test_client_matches_out_of_order_answers(ctx):
     ctx.require("pipelining")
@@ -97,6 +110,10 @@ def test_client_matches_out_of_order_answers(ctx):
     clauses=["WE-2"],
     statement="A batching client sends a well-formed batch and accepts its echo.",
     needs=["batches"],
+    requirement=[
+        text.BATCH_LAYOUT,
+        text.BATCH_ANSWERS,
+    ],
 )
 def test_client_batch_round_trip(ctx):
     ctx.require("batches")

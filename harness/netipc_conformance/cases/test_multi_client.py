@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from netipc_conformance.suite import deadlines, drive
+from netipc_conformance.suite import sentences as text
 from netipc_conformance.suite.outcomes import (
     expect,
     expect_equal,
@@ -34,6 +35,11 @@ def echo_once(ctx, session, message_id: int) -> None:
     clauses=["NP-18", "WE-8"],
     statement=f"{CLIENTS} clients connected at once each get a session with a unique session_id.",
     needs=["sessions"],
+    requirement=[
+        text.NEW_INSTANCE,
+        text.INDEPENDENT_SESSIONS,
+        text.SESSION_COUNTER,
+    ],
 )
 def test_many_concurrent_clients(ctx):
     ctx.require_sessions(CLIENTS)
@@ -58,6 +64,11 @@ def test_many_concurrent_clients(ctx):
     clauses=["NP-18"],
     statement="A connected client that never sends its HELLO does not hold up the next client.",
     needs=["sessions"],
+    requirement=[
+        text.CONCURRENT_CLIENTS,
+        text.NEW_INSTANCE,
+        text.NP18_ROW,
+    ],
 )
 def test_silent_client_does_not_block_others(ctx):
     ctx.require_sessions(2)
@@ -73,6 +84,9 @@ def test_silent_client_does_not_block_others(ctx):
     "MULTI-S-03",
     clauses=["NP-18"],
     statement="A client connecting right after another was accepted finds an instance at once.",
+    requirement=[
+        text.NEW_INSTANCE,
+    ],
 )
 def test_connect_right_after_an_accept(ctx):
     # A peer that serves one session per run (the minimal tier) still shows
@@ -97,6 +111,11 @@ def test_connect_right_after_an_accept(ctx):
     strength="INFO",
     statement="What a second server does when started on a live name.",
     needs=["full"],
+    requirement=[
+        text.SERVER_CREATES,
+    ],
+    why="what a second server started on a live name does is nowhere in the text "
+    "(FILE_FLAG_FIRST_PIPE_INSTANCE is not mentioned): recorded only.",
 )
 def test_second_server_on_a_live_name(ctx):
     if ctx.runtime.is_wine:  # the native runtime takes the Windows branch
@@ -111,6 +130,10 @@ def test_second_server_on_a_live_name(ctx):
     "MULTI-S-05",
     clauses=["NP-1"],
     statement="The pipe is message-type: GetNamedPipeInfo on the client end shows it.",
+    requirement=[
+        text.MESSAGE_MODE,
+        text.NP1_ROW,
+    ],
 )
 def test_pipe_is_message_type(ctx):
     ctx.start_server()
@@ -130,6 +153,11 @@ def test_pipe_is_message_type(ctx):
     "MULTI-S-06",
     clauses=["NP-13"],
     statement="The pipe's buffers hold at least one packet of the server's packet size.",
+    requirement=[
+        text.BUFFER_SIZES,
+    ],
+    why="clauses.md rates NP-13 SHOULD: the sentence says how the buffers are sized, with "
+    "no must, and a smaller buffer slows writes down without breaking the protocol.",
 )
 def test_pipe_buffers_hold_a_packet(ctx):
     ctx.start_server()
@@ -146,6 +174,10 @@ def test_pipe_buffers_hold_a_packet(ctx):
     clauses=["NP-18"],
     statement="One server takes concurrent clients of every given implementation.",
     needs=["sessions"],
+    requirement=[
+        text.INDEPENDENT_SESSIONS,
+        text.NP18_ROW,
+    ],
 )
 def test_clients_of_every_implementation_at_once(ctx):
     ctx.require_sessions(2)

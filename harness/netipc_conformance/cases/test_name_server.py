@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from netipc_conformance.suite import sentences as text
 from netipc_conformance.suite.outcomes import expect, expect_equal
-from netipc_conformance.suite.registry import case
+from netipc_conformance.suite.registry import SHOULD, Variant, case
 
 
 def wrong_twins(core, run_dir: str, service: str) -> dict[str, str]:
@@ -32,6 +33,12 @@ def wrong_twins(core, run_dir: str, service: str) -> dict[str, str]:
     "NAME-S-01",
     clauses=["NP-2", "NP-3"],
     statement="The server listens at \\\\.\\pipe\\netipc-{fnv1a64(run_dir):016x}-{service}.",
+    requirement=[
+        text.PIPE_NAME,
+        text.HEX,
+        text.FNV_STEPS,
+        text.SAME_FNV,
+    ],
 )
 def test_server_listens_at_the_derived_name(ctx):
     ctx.start_server()
@@ -42,6 +49,12 @@ def test_server_listens_at_the_derived_name(ctx):
     "NAME-S-02",
     clauses=["NP-2", "NP-3"],
     statement="No likely wrong twin of the name exists (padding, hash input, FNV variant).",
+    requirement=[
+        text.PIPE_NAME,
+        text.HEX,
+        text.FNV_STEPS,
+        text.SAME_FNV,
+    ],
 )
 def test_no_wrong_twin_of_the_name_exists(ctx):
     ctx.run_dir = ctx.run_dir + "\\Ab"  # mixed case, so lowercasing shows
@@ -53,36 +66,55 @@ def test_no_wrong_twin_of_the_name_exists(ctx):
 def run_dir_variants(core, base: str) -> dict[str, str]:
     """run_dirs a peer must hash byte for byte as given: no normalisation of any kind."""
     variants = {
-        "trailing separator": f"{base}\\",
-        "forward slashes": f"{base}/fwd/slash",
-        "non-ASCII UTF-8": f"{base}\\r\u00e4ume-\u6f22",
-        "mixed case": f"{base}\\MiXeD",
+        "trailing-separator": f"{base}\\",
+        "forward-slashes": f"{base}/fwd/slash",
+        "non-ascii": f"{base}\\r\u00e4ume-\u6f22",
+        "mixed-case": f"{base}\\MiXeD",
     }
     # A hash whose first two hex digits are 0: unpadded hex would drop them.
     n = 0
     while core.fnv1a64(f"{base}\\z{n}".encode()) >> 56:
         n += 1
-    variants["hash with leading zero digits"] = f"{base}\\z{n}"
+    variants["leading-zero-hash"] = f"{base}\\z{n}"
     return variants
+
+
+# The run_dirs of run_dir_variants, as variants of the cases that hash them.
+RUN_DIR_VARIANTS = [
+    Variant("trailing-separator", "a trailing separator"),
+    Variant("forward-slashes", "forward slashes"),
+    Variant(
+        "non-ascii",
+        "non-ASCII characters",
+        requirement=[text.SAME_FNV, text.HASH_AS_GIVEN, text.UTF8_RUN_DIR],
+    ),
+    Variant("mixed-case", "mixed case"),
+    Variant(
+        "leading-zero-hash",
+        "a hash with leading zero digits",
+        requirement=[text.SAME_FNV, text.HEX],
+    ),
+]
 
 
 @case(
     "NAME-S-03",
     clauses=["NP-2", "NP-3"],
     statement="run_dir is hashed exactly as given (trailing separator, slashes, non-ASCII, case).",
+    requirement=[text.SAME_FNV, text.HASH_AS_GIVEN],
+    variants=RUN_DIR_VARIANTS,
 )
-def test_run_dir_is_hashed_as_given(ctx):
-    for number, (what, run_dir) in enumerate(run_dir_variants(ctx.core, ctx.run_dir).items()):
-        service = f"{ctx.service}-{number}"
-        ctx.start_server(run_dir=run_dir, service=service)
-        name = ctx.core.pipe_name(run_dir, service)
-        expect(
-            ctx.agent.exists(name),
-            "NP-2",
-            f"pipe name for a run_dir with {what}",
-            name,
-            "no such pipe",
-        )
+def test_run_dir_is_hashed_as_given(ctx, variant):
+    run_dir = run_dir_variants(ctx.core, ctx.run_dir)[variant.name]
+    ctx.start_server(run_dir=run_dir)
+    name = ctx.core.pipe_name(run_dir, ctx.service)
+    expect(
+        ctx.agent.exists(name),
+        "NP-2",
+        f"pipe name for a run_dir with {variant.value}",
+        name,
+        "no such pipe",
+    )
 
 
 # One per character class NP-4 refuses, plus the empty and the over-long name.
@@ -91,10 +123,25 @@ INVALID_SERVICES = {
     "slash": "bad/name",
     "backslash": "bad\\name",
     "colon": "bad:name",
-    "non-ASCII": "bad\u00e9name",
+    "non-ascii": "bad\u00e9name",
     "empty": "",
-    "too long for a pipe name": "s" * 240,
+    "too-long": "s" * 240,
 }
+
+# The names of INVALID_SERVICES, as variants of the cases that try them.
+INVALID_SERVICE_VARIANTS = [
+    *(Variant(what, what) for what in ("space", "slash", "backslash", "colon")),
+    Variant("non-ascii", "non-ASCII"),
+    Variant("empty", "empty", requirement=[text.EMPTY_SERVICE]),
+    Variant(
+        "too-long",
+        "too long for a pipe name",
+        requirement=[text.LONG_PIPE_NAME],
+        strength=SHOULD,
+        why="its characters are all allowed; clauses.md: refusing a pipe name longer than "
+        "Windows accepts at initialization, with a clear error, is SHOULD.",
+    ),
+]
 
 
 def sanitized_twins(core, run_dir: str, service: str) -> list[str]:
@@ -121,14 +168,16 @@ def expect_refused_at_start(ctx, ending, what: str) -> None:
 @case(
     "NAME-S-04",
     clauses=["NP-4"],
-    statement="Every class of invalid service name is refused at start: clear exit, no pipe.",
+    statement="An invalid service name is refused at start: clear exit, no pipe.",
+    requirement=[text.SERVICE_CHARACTERS, text.SERVICE_REJECTED],
+    variants=INVALID_SERVICE_VARIANTS,
 )
-def test_invalid_service_names_are_refused(ctx):
-    for what, service in INVALID_SERVICES.items():
-        server = ctx.start_server(service=service, wait_ready=False)
-        expect_refused_at_start(ctx, ctx.finish(server), f"server given a {what} service")
-        for twin in sanitized_twins(ctx.core, ctx.run_dir, service):
-            expect(not ctx.agent.exists(twin), "NP-4", f"pipe for a {what} service", "none", twin)
+def test_invalid_service_names_are_refused(ctx, variant):
+    what, service = variant.value, INVALID_SERVICES[variant.name]
+    server = ctx.start_server(service=service, wait_ready=False)
+    expect_refused_at_start(ctx, ctx.finish(server), f"server given a {what} service")
+    for twin in sanitized_twins(ctx.core, ctx.run_dir, service):
+        expect(not ctx.agent.exists(twin), "NP-4", f"pipe for a {what} service", "none", twin)
 
 
 # What MSYS would turn into "C:/netipc/..." if the launcher let it convert
@@ -142,6 +191,10 @@ def posix_looking_run_dir(base: str) -> str:
     clauses=["NP-2"],
     statement="A run_dir that looks like a POSIX path reaches the peer unconverted "
     "(no MSYS path rewriting) and is hashed as given.",
+    requirement=[
+        text.SAME_FNV,
+        text.HASH_AS_GIVEN,
+    ],
 )
 def test_posix_looking_run_dir_is_not_converted(ctx):
     run_dir = posix_looking_run_dir(ctx.run_dir)

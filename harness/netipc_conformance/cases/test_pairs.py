@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from netipc_conformance.suite import drive
+from netipc_conformance.suite import sentences as text
 from netipc_conformance.suite.outcomes import expect_equal, unsupported
 from netipc_conformance.suite.registry import case
 
@@ -37,6 +38,11 @@ def shared_config(ctx):
     "PAIR-01",
     clauses=["NP-2", "NP-8", "NP-10"],
     statement="The client of one implementation gets its echo from the server of another.",
+    requirement=[
+        text.INTEROPERATE,
+        text.HANDSHAKE,
+        text.SAME_PIPE,
+    ],
 )
 def test_pair_echo(ctx):
     server_config, client_config = shared_config(ctx)
@@ -50,6 +56,10 @@ def test_pair_echo(ctx):
     clauses=["NP-14", "NP-12"],
     statement="Chunked both ways: 100 KB requests at agreed packet size 64.",
     needs=["full"],
+    requirement=[
+        text.INTEROPERATE,
+        text.CHUNKED,
+    ],
 )
 def test_pair_chunked_echo(ctx):
     if not (ctx.server_peer.is_full and ctx.client_peer.is_full):
@@ -70,6 +80,10 @@ def test_pair_chunked_echo(ctx):
     clauses=["WE-9", "NP-10"],
     statement="Pipelined: 200 requests, 8 in flight, answered by message_id.",
     needs=["full"],
+    requirement=[
+        text.INTEROPERATE,
+        text.RESPONSE_ID,
+    ],
 )
 def test_pair_pipelined(ctx):
     if not (ctx.server_peer.is_full and ctx.client_peer.is_full):

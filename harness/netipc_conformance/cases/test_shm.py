@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from netipc_conformance.suite import client_side, deadlines, drive
+from netipc_conformance.suite import sentences as text
 from netipc_conformance.suite.outcomes import expect, expect_equal, unsupported
 from netipc_conformance.suite.registry import case
 
@@ -55,6 +56,12 @@ def shm_session(ctx, profile: int):
     clauses=["NP-11", "NP-15", "NP-16"],
     statement="When the ACK selects an SHM profile, the mapping and both events already exist.",
     needs=["full"],
+    requirement=[
+        text.SHM_PREPARED,
+        text.SHM_BEFORE_ACK,
+        text.SHM_PIPE_OPEN,
+        text.NP15_ROW,
+    ],
 )
 def test_shm_objects_exist_when_the_ack_arrives(ctx):
     profile = shm_profile(ctx)
@@ -75,6 +82,11 @@ def test_shm_objects_exist_when_the_ack_arrives(ctx):
     clauses=["NP-15", "NP-9"],
     statement="Two SHM sessions get objects of their own, named by their session_id.",
     needs=["full", "sessions"],
+    requirement=[
+        text.SHM_MAPPING_NAME,
+        text.NP15_ROW,
+        text.SHM_NEW_SESSION,
+    ],
 )
 def test_shm_objects_differ_per_session(ctx):
     profile = shm_profile(ctx)
@@ -99,6 +111,9 @@ def test_shm_objects_differ_per_session(ctx):
     statement="A client whose server selected SHM without objects closes and reconnects "
     "with no SHM bits, sending nothing in between.",
     needs=["full"],
+    requirement=[
+        text.SHM_NO_FALLBACK,
+    ],
 )
 def test_client_reconnects_without_shm(ctx):
     profile = shm_profile(ctx)
@@ -136,6 +151,11 @@ def test_client_reconnects_without_shm(ctx):
     statement="With the objects prepared under their NP-15 names, the client attaches: "
     "no reconnect, and its pipe stays open.",
     needs=["full"],
+    requirement=[
+        text.SHM_MAPPING_NAME,
+        text.NP15_ROW,
+        text.SHM_PIPE_OPEN,
+    ],
 )
 def test_client_attaches_to_prepared_objects(ctx):
     profile = shm_profile(ctx)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from netipc_conformance.commands import vectors
 from netipc_conformance.runtime import locations
+from netipc_conformance.suite import sentences
 
 # Continuation header offsets (wire-envelope.md 3.3).
 MAGIC, VERSION, FLAGS, MESSAGE_ID, TOTAL_LEN, INDEX, COUNT, CHUNK_LEN = 0, 4, 6, 8, 16, 20, 24, 28
@@ -72,3 +73,86 @@ MUTATIONS: dict[str, Callable[[list[bytes]], list[bytes]]] = {
     "continuation_without_first": lambda p: p[1:],
     "chunk_interleaved": lambda p: [p[0], p[0], *p[1:]],
 }
+
+
+# What the contract says about each broken rule, as the receiver sees it:
+# (strength, requirement, why not MUST). 3.1 lists the continuation checks a
+# receiver makes (magic, message_id, chunk_index, chunk_count) and 1.3 those
+# of every message; the continuation's version, flags and lengths are layout
+# rules for the sender that no sentence makes a receiver check.
+_SENDER_ONLY = (
+    "3.1 gives this field's layout for the sender, but its receiver sentence checks only "
+    "magic, message_id, chunk_index and chunk_count: ending the session on it is robustness."
+)
+_UNLISTED_LENGTH = (
+    "no sentence makes a receiver check a packet's length against its header (1.3 and 3.1 "
+    "do not list it): ending the session on it is robustness."
+)
+_OVER_SIZE = (
+    "splitting at agreed_packet_size binds the sender; no sentence makes a receiver check a "
+    "packet's size against it (1.3 and 3.1 do not list it): ending the session is robustness."
+)
+RULE_REQUIREMENTS: dict[str, tuple[str, tuple[str, ...], str]] = {
+    "bad_chunk_magic": ("MUST", (sentences.CONTINUATION_CHECKS,), ""),
+    "chunk_message_id_mismatch": ("MUST", (sentences.CONTINUATION_CHECKS,), ""),
+    "chunk_index_out_of_order": (
+        "MUST",
+        (sentences.CONTINUATION_CHECKS, sentences.CHUNK_COUNT),
+        "",
+    ),
+    "chunk_count_mismatch": ("MUST", (sentences.CONTINUATION_CHECKS, sentences.CHUNK_COUNT), ""),
+    "chunk_interleaved": ("MUST", (sentences.CONTINUATION_CHECKS, sentences.NO_INTERLEAVE), ""),
+    "continuation_without_first": ("MUST", (sentences.RECEIVER_VALIDATES,), ""),
+    "chunk_payload_len_mismatch": ("MUST", (sentences.SHORT_LAST_CHUNK,), ""),
+    "payload_over_limit": ("MUST", (sentences.RECEIVER_VALIDATES,), ""),
+    "item_count_over_limit": ("MUST", (sentences.RECEIVER_VALIDATES,), ""),
+    "bad_magic": ("MUST", (sentences.RECEIVER_VALIDATES,), ""),
+    "batch_item_out_of_bounds": ("MUST", (sentences.RECEIVER_VALIDATES,), ""),
+    "bad_chunk_version": (
+        "SHOULD",
+        (sentences.EXACT_LAYOUT, "| 4 | 2 | version | `1` |"),
+        _SENDER_ONLY,
+    ),
+    "bad_chunk_flags": (
+        "SHOULD",
+        (sentences.EXACT_LAYOUT, "| 6 | 2 | flags | `0` |"),
+        _SENDER_ONLY,
+    ),
+    "chunk_total_len_mismatch": (
+        "SHOULD",
+        (sentences.EXACT_LAYOUT, "| total_message_len | 32 + payload_len of the whole message |"),
+        _SENDER_ONLY,
+    ),
+    "chunk_payload_over_remaining": (
+        "SHOULD",
+        ("| chunk_payload_len | > 0; equals the bytes after this header |",),
+        _SENDER_ONLY,
+    ),
+    "chunk_payload_empty": (
+        "SHOULD",
+        ("| chunk_payload_len | > 0; equals the bytes after this header |",),
+        _SENDER_ONLY,
+    ),
+    "packet_over_size": ("SHOULD", (sentences.SPLIT,), _OVER_SIZE),
+    "message_length_mismatch": ("SHOULD", (sentences.SPLIT,), _UNLISTED_LENGTH),
+    "message_truncated": (
+        "SHOULD",
+        ("## 1. Outer header (32 bytes, first bytes of every message)",),
+        _UNLISTED_LENGTH,
+    ),
+}
+
+
+def requirement_of(rule: str) -> dict:
+    """Variant fields for a broken rule (a mutation name's part before ' (')."""
+    base = rule.split(" (")[0]
+    if base not in RULE_REQUIREMENTS:
+        # A new rule not judged yet: never a FAIL until someone reads the text for it
+        # (test_requirements.py fails meanwhile).
+        return {
+            "strength": "SHOULD",
+            "requirement": [sentences.CONTINUATION_CHECKS],
+            "why": f"UNJUDGED: no requirement recorded for rule {base} in broken.py",
+        }
+    strength, quotes, why = RULE_REQUIREMENTS[base]
+    return {"strength": strength, "requirement": list(quotes), "why": why}

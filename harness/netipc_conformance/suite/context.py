@@ -42,7 +42,8 @@ class CaseContext:
         self.evidence = Evidence()
         self.core = reference.load()
         label = peer.name if peer else f"{server_peer.name}-{client_peer.name}"
-        self.run_dir = runtime.unique_run_dir(info.id)
+        # A variant's id has a slash (HS-S-15/trailing): not in a path.
+        self.run_dir = runtime.unique_run_dir(info.id.replace("/", "-"))
         self.service = service_for(info.id, label)
         # The name every case of a role rests on (blocking.py).
         self._own_name = (self.run_dir, self.service)

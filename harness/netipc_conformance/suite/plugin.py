@@ -9,7 +9,6 @@ status is the gate: 0 passed, 1 failed.
 
 from __future__ import annotations
 
-import fnmatch
 import itertools
 import os
 import time
@@ -22,6 +21,7 @@ from netipc_conformance import __version__
 from netipc_conformance.runtime import choose as runtimes
 from netipc_conformance.suite import built_with
 from netipc_conformance.suite.manifest import ManifestError, check_program_exists, load
+from netipc_conformance.suite.registry import id_matches
 from netipc_conformance.suite.verdicts import (
     ALL_VERDICTS,
     ERROR,
@@ -125,7 +125,7 @@ def pytest_collection_modifyitems(config, items):
     keep, drop = [], []
     for item in items:
         info = getattr(getattr(item, "function", None), "netipc_case", None)
-        wanted = info and any(fnmatch.fnmatchcase(info.id, p) for p in patterns)
+        wanted = info and any(id_matches(info.id, p) for p in patterns)
         (keep if wanted else drop).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)

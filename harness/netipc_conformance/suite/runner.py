@@ -8,7 +8,6 @@ pytest_configure.
 
 from __future__ import annotations
 
-import fnmatch
 import sys
 import tempfile
 from pathlib import Path
@@ -45,12 +44,13 @@ def report_dir_problem(report: Path) -> str:
 def unmatched_patterns(cases: str) -> list[str]:
     """The --cases patterns that match no case id (a typo must not pass the gate)."""
     from netipc_conformance.suite.catalogue import load_cases
+    from netipc_conformance.suite.registry import id_matches
 
     ids = list(load_cases())
     patterns = [p.strip() for p in cases.split(",") if p.strip()]
     if not patterns:
         return [cases]
-    return [p for p in patterns if not any(fnmatch.fnmatchcase(i, p) for i in ids)]
+    return [p for p in patterns if not any(id_matches(i, p) for i in ids)]
 
 
 def _remove_reports(report: Path) -> None:

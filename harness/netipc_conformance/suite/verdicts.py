@@ -10,7 +10,8 @@ that ran, so the list can never go stale silently.
 Expected-failure file (TOML):
 
     [[expected]]
-    case = "HS-S-0*"          # a case id or a glob
+    case = "HS-S-0*"          # a case id or a glob; a case with variants
+                              # (HS-S-15) means all of them (HS-S-15/trailing, ...)
     peer = "my-peer"          # optional: only for this peer
     reason = "why it fails"   # required
     message = "WE-7"          # optional: the start of the failure message
@@ -18,11 +19,11 @@ Expected-failure file (TOML):
 
 from __future__ import annotations
 
-import fnmatch
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from netipc_conformance.suite import tomlfile
+from netipc_conformance.suite.registry import id_matches
 
 PASS, FAIL, NON_STRICT, INFO = "PASS", "FAIL", "NON-STRICT", "INFO"
 UNSUPPORTED, XFAIL, XPASS = "UNSUPPORTED", "XFAIL", "XPASS"
@@ -45,7 +46,7 @@ class Expected:
     message: str | None = None
 
     def matches(self, case_id: str, peer: str) -> bool:
-        return fnmatch.fnmatchcase(case_id, self.case) and self.peer in (None, peer)
+        return id_matches(case_id, self.case) and self.peer in (None, peer)
 
 
 @dataclass(frozen=True)
@@ -159,7 +160,7 @@ def evaluate(
             used.add(index)
         final.append(_apply(result, expected[index], problems))
     for i, entry in enumerate(expected):
-        in_run = selected is None or any(fnmatch.fnmatchcase(c, entry.case) for c in selected)
+        in_run = selected is None or any(id_matches(c, entry.case) for c in selected)
         if i not in used and in_run:
             who = f" for peer {entry.peer}" if entry.peer else ""
             problems.append(
