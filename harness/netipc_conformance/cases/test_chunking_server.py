@@ -38,7 +38,7 @@ def boundary_sizes(budget: int, limit: int) -> list[int]:
 
 @case(
     "CH-S-01",
-    clauses=["NP-14", "NP-10", "WE-3"],
+    clauses=["NP-14", "NP-10", "WE-3", "WE-7", "WE-9"],
     statement="Requests of every boundary size, chunked at 64 bytes, come back as exact echoes.",
 )
 def test_echo_at_every_boundary_size(ctx):
@@ -54,7 +54,7 @@ def test_echo_at_every_boundary_size(ctx):
 
 @case(
     "CH-S-02",
-    clauses=["NP-14", "WE-3"],
+    clauses=["NP-14", "WE-3", "WE-7", "WE-9"],
     statement="Each response chunk is one pipe message within the agreed size, headers exact.",
 )
 def test_response_chunks_are_exact(ctx):
@@ -74,7 +74,8 @@ def test_response_chunks_are_exact(ctx):
 
 @case(
     "CH-S-03",
-    clauses=["WE-4"],
+    clauses=["WE-4", "NP-14", "WE-7", "WE-9"],
+    strength="SHOULD",  # WE-4's own; the others are its set-up (a session, an echo)
     statement="The first response chunk carries as many payload bytes as fit.",
 )
 def test_first_response_chunk_is_full(ctx):
@@ -143,7 +144,7 @@ def expect_session_ends(ctx, session, echoes: int, what: str) -> None:
 
 @case(
     "CH-S-05",
-    clauses=["NP-14", "NP-18"],
+    clauses=["NP-14", "NP-18", "WE-3", "WE-7", "WE-9"],
     statement="A broken chunk sequence ends that session only: the server serves the next client.",
     needs=["sessions"],
 )

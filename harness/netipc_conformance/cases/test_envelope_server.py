@@ -50,7 +50,7 @@ def bad_requests(core) -> dict[str, bytes]:
 
 @case(
     "ENV-S-01",
-    clauses=["WE-1", "WE-2"],
+    clauses=["WE-1", "WE-2", "WE-7"],
     statement="A request with a bad header, an over-limit size or a bad batch gets no echo; "
     "the session ends.",
 )
@@ -88,7 +88,7 @@ def test_invalid_requests_end_the_session(ctx):
 
 @case(
     "ENV-S-02",
-    clauses=["WE-1"],
+    clauses=["WE-1", "WE-9"],
     statement="A request of exactly the agreed payload limit is echoed.",
 )
 def test_request_at_the_payload_limit_is_echoed(ctx):

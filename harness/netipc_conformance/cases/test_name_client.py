@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from netipc_conformance.suite import deadlines, drive
+from netipc_conformance.suite import deadlines, drive, naming
 from netipc_conformance.suite.outcomes import expect
 from netipc_conformance.suite.registry import case
 
@@ -22,8 +22,9 @@ from .test_name_server import (
 )
 def test_client_connects_at_the_derived_name(ctx):
     listener = drive.listen(ctx.agent, ctx.pipe_name)
+    twins = naming.listen_at_twins(ctx, ctx.run_dir, ctx.service)
     client = ctx.start_client()
-    drive.accept(ctx.agent, listener, clause="NP-2", client=client)
+    naming.accept_or_twin(ctx, listener, twins, client)
 
 
 @case(
@@ -36,9 +37,11 @@ def test_client_hashes_run_dir_as_given(ctx):
     for number, run_dir in enumerate(run_dir_variants(ctx.core, ctx.run_dir).values()):
         service = f"{ctx.service}-{number}"
         listener = drive.listen(ctx.agent, ctx.core.pipe_name(run_dir, service))
+        twins = naming.listen_at_twins(ctx, run_dir, service)
         client = ctx.start_client(run_dir=run_dir, service=service)
-        drive.accept(ctx.agent, listener, clause="NP-2", client=client)
-        ctx.agent.close_handle(listener)
+        naming.accept_or_twin(ctx, listener, twins, client)
+        for handle in [listener, *(h for _, h in twins)]:
+            ctx.agent.close_handle(handle)
         ctx.finish(client)
 
 
@@ -76,5 +79,6 @@ def test_client_refuses_invalid_service_names(ctx):
 def test_client_gets_a_posix_looking_run_dir_unconverted(ctx):
     run_dir = posix_looking_run_dir(ctx.run_dir)
     listener = drive.listen(ctx.agent, ctx.core.pipe_name(run_dir, ctx.service))
+    twins = naming.listen_at_twins(ctx, run_dir, ctx.service)
     client = ctx.start_client(run_dir=run_dir)
-    drive.accept(ctx.agent, listener, clause="NP-2", client=client)
+    naming.accept_or_twin(ctx, listener, twins, client)
