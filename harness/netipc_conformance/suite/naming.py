@@ -75,9 +75,8 @@ def accept_or_twin(ctx, listener: int, twin_listeners, client, clause: str = "NP
     except Violation as exc:
         for twin, handle in twin_listeners:
             if ctx.agent.accept(handle, deadline_ms=PROBE_MS).ok:
-                raise Violation(
-                    exc.clause, exc.field, exc.expected, twins.explain(twin, "connects")
-                ) from exc
+                where = f"none at the derived name; {twins.explain(twin, 'connects')}"
+                raise Violation(exc.clause, exc.field, exc.expected, where) from exc
         raise
 
 
