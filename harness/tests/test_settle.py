@@ -3,11 +3,12 @@ the message is in the pipe and the peer has exited or had SETTLE_MS."""
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
 
-from netipc_conformance.runtime.agent import Reply
+from netipc_conformance.runtime.agent import Agent, Reply
 from netipc_conformance.suite import deadlines, settle
 
 NOT_CONNECTED = {"ok": False, "win32_code": 233, "win32_name": "ERROR_PIPE_NOT_CONNECTED"}
@@ -95,3 +96,38 @@ def test_nothing_within_the_deadline_reads_once_more_and_returns():
     settled = settle.settled_read(agent, 1, Peer(exits_after_s=60), deadline_ms=300)
     assert settled.reply.timeout and settled.seen_bytes == 0
     assert time.monotonic() - start < 1.0
+
+
+class EchoingAgentProcess:
+    """Answers every request line with ok; records how the lines were written."""
+
+    def __init__(self):
+        self.writes: list[bytes] = []
+        self.pending: list[str] = []
+
+    def write_stdin(self, data, timeout):
+        self.writes.append(data)
+        for line in data.decode().splitlines():
+            request = json.loads(line)
+            reply = {"id": request["id"], "ok": True}
+            if request["op"] == "read":
+                reply["hex"] = "ab"
+            self.pending.append(json.dumps(reply))
+
+    def read_line(self, stream, timeout):
+        return self.pending.pop(0)
+
+
+def test_write_then_read_sends_both_requests_in_one_write():
+    agent = Agent.__new__(Agent)
+    agent.name, agent.observers, agent._closed, agent._next_id = "a", [], False, 1
+    agent._process = EchoingAgentProcess()
+    seen = []
+    agent.observers.append(lambda direction, handle, data, reply: seen.append((direction, data)))
+    wrote, read = agent.write_then_read(3, b"\x01\x02")
+    assert wrote.ok and read.data == b"\xab"
+    assert len(agent._process.writes) == 1  # no round trip between the write and the read
+    ops = [json.loads(line)["op"] for line in agent._process.writes[0].decode().splitlines()]
+    assert ops == ["write", "read"]
+    assert seen == [("sent", b"\x01\x02"), ("received", b"\xab")]
+    assert agent.call("ping").ok and agent._next_id == 4
