@@ -108,6 +108,7 @@ WINE_CRASH = (
 
 
 READY = [{"event": "line", "text": "READY"}]
+PASS = [{"event": "line", "text": "PASS"}]
 
 
 def test_wines_unhandled_line_is_a_crash_whatever_the_status():
@@ -125,9 +126,18 @@ def test_a_clean_refusal_is_not_a_crash():
 
 def test_a_minimal_peer_that_exits_is_not_described_as_crashed():
     ending = Ending(status=3, exit_line=None, stderr="", events=READY, minimal=True)
-    assert ending.describe() == "exited with status 3 after 1 line(s)"
+    assert ending.describe() == "exited with status 3 after 1 line(s), the last 'READY'"
+    assert not ending.crashed
     silent = Ending(status=3, exit_line=None, stderr="", minimal=True)
     assert "no final exit line" not in silent.describe()
+    passed = Ending(status=0, exit_line=None, stderr="", events=PASS, minimal=True)
+    assert passed.describe() == "exited normally (status 0) after 1 line(s), the last 'PASS'"
+    assert not passed.crashed
+
+
+def test_a_minimal_peer_crash_is_a_crash():
+    ending = Ending(status=0, exit_line=None, stderr=WINE_CRASH, events=READY, minimal=True)
+    assert ending.crashed
 
 
 def test_a_full_peer_without_an_exit_line_still_crashed():

@@ -37,7 +37,7 @@ BOUNDARY_SIZES = [0, 1, BUDGET - 1, BUDGET, BUDGET + 1, 3 * BUDGET - 1, 3 * BUDG
 
 @case(
     "CH-S-01",
-    clauses=["NP-14", "NP-10", "WE-3"],
+    clauses=["NP-14", "NP-10", "WE-3", "WE-7", "WE-9"],
     statement="Requests of every boundary size, chunked at 64 bytes, come back as exact echoes.",
     requirement=[
         text.CHUNKED,
@@ -75,7 +75,7 @@ def test_echo_at_every_boundary_size(ctx, variant):
 
 @case(
     "CH-S-02",
-    clauses=["NP-14", "WE-3"],
+    clauses=["NP-14", "WE-3", "WE-7", "WE-9"],
     statement="Each response chunk is one pipe message within the agreed size, headers exact.",
     requirement=[
         text.ONE_WRITE,
@@ -100,7 +100,7 @@ def test_response_chunks_are_exact(ctx):
 
 @case(
     "CH-S-03",
-    clauses=["WE-4"],
+    clauses=["WE-4", "NP-14", "WE-7", "WE-9"],
     statement="The first response chunk carries as many payload bytes as fit.",
     requirement=[
         text.WE4_ROW,
@@ -180,7 +180,7 @@ def expect_session_ends(ctx, session, echoes: int, what: str) -> None:
 
 @case(
     "CH-S-05",
-    clauses=["NP-14", "NP-18"],
+    clauses=["NP-14", "NP-18", "WE-3", "WE-7", "WE-9"],
     statement="A broken chunk sequence ends that session only: the server serves the next client.",
     needs=["sessions"],
     requirement=[

@@ -82,7 +82,7 @@ def test_client_killed(ctx):
 
 @case(
     "DISC-S-04",
-    clauses=["NP-17", "NP-18"],
+    clauses=["NP-17", "NP-18", "WE-8"],
     statement="After a client leaves mid-chunk the server still serves the next client.",
     needs=["sessions"],
     requirement=[

@@ -51,7 +51,7 @@ def bad_requests(core) -> dict[str, bytes]:
 
 @case(
     "ENV-S-01",
-    clauses=["WE-1", "WE-2"],
+    clauses=["WE-1", "WE-2", "WE-7"],
     statement="A request that fails a receiver's check gets no echo; the session ends.",
     requirement=[text.RECEIVER_VALIDATES],
     variants=[
@@ -105,7 +105,7 @@ def test_invalid_requests_end_the_session(ctx, variant):
 
 @case(
     "ENV-S-02",
-    clauses=["WE-1"],
+    clauses=["WE-1", "WE-9"],
     statement="A request of exactly the agreed payload limit is echoed.",
     requirement=[
         text.RECEIVER_VALIDATES,

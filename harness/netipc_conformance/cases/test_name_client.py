@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from netipc_conformance.suite import deadlines, drive
+from netipc_conformance.suite import deadlines, drive, naming
 from netipc_conformance.suite import sentences as text
 from netipc_conformance.suite.outcomes import expect
 from netipc_conformance.suite.registry import case
@@ -31,8 +31,9 @@ from .test_name_server import (
 )
 def test_client_connects_at_the_derived_name(ctx):
     listener = drive.listen(ctx.agent, ctx.pipe_name)
+    twins = naming.listen_at_twins(ctx, ctx.run_dir, ctx.service)
     client = ctx.start_client()
-    drive.accept(ctx.agent, listener, clause="NP-2", client=client)
+    naming.accept_or_twin(ctx, listener, twins, client)
 
 
 @case(
@@ -46,9 +47,11 @@ def test_client_connects_at_the_derived_name(ctx):
 def test_client_hashes_run_dir_as_given(ctx, variant):
     run_dir = run_dir_variants(ctx.core, ctx.run_dir)[variant.name]
     listener = drive.listen(ctx.agent, ctx.core.pipe_name(run_dir, ctx.service))
+    twins = naming.listen_at_twins(ctx, run_dir, ctx.service)
     client = ctx.start_client(run_dir=run_dir)
-    drive.accept(ctx.agent, listener, clause="NP-2", client=client)
-    ctx.agent.close_handle(listener)
+    naming.accept_or_twin(ctx, listener, twins, client)
+    for handle in [listener, *(h for _, h in twins)]:
+        ctx.agent.close_handle(handle)
     ctx.finish(client)
 
 
@@ -91,5 +94,6 @@ def test_client_refuses_invalid_service_names(ctx, variant):
 def test_client_gets_a_posix_looking_run_dir_unconverted(ctx):
     run_dir = posix_looking_run_dir(ctx.run_dir)
     listener = drive.listen(ctx.agent, ctx.core.pipe_name(run_dir, ctx.service))
+    twins = naming.listen_at_twins(ctx, run_dir, ctx.service)
     client = ctx.start_client(run_dir=run_dir)
-    drive.accept(ctx.agent, listener, clause="NP-2", client=client)
+    naming.accept_or_twin(ctx, listener, twins, client)

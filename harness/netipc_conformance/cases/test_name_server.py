@@ -2,31 +2,17 @@
 
 from __future__ import annotations
 
+from netipc_conformance.purepy import twins
+from netipc_conformance.suite import naming
 from netipc_conformance.suite import sentences as text
 from netipc_conformance.suite.outcomes import expect, expect_equal
 from netipc_conformance.suite.registry import SHOULD, Variant, case
 
 
 def wrong_twins(core, run_dir: str, service: str) -> dict[str, str]:
-    """Names a plausible mistake would listen at instead of the right one.
-
-    Uppercase hex is not among them: pipe names are case-insensitive, so an
-    uppercase name is the same pipe and no client can tell the difference.
-    """
-    h = core.fnv1a64(run_dir.encode())
-    fnv1 = 0xCBF29CE484222325
-    for byte in run_dir.encode():  # FNV-1: multiply before xor
-        fnv1 = ((fnv1 * 0x100000001B3) & (2**64 - 1)) ^ byte
-    twins = {
-        "unpadded hex": f"{h:x}",
-        "FNV-1 instead of FNV-1a": f"{fnv1:016x}",
-        "hash of run_dir + service": f"{core.fnv1a64((run_dir + chr(10) + service).encode()):016x}",
-        "run_dir lowercased": f"{core.fnv1a64(run_dir.lower().encode()):016x}",
-        "run_dir with / separators": f"{core.fnv1a64(run_dir.replace(chr(92), '/').encode()):016x}",
-        "run_dir in UTF-16": f"{core.fnv1a64(run_dir.encode('utf-16-le')):016x}",
-    }
-    right = f"{h:016x}"
-    return {why: f"\\\\.\\pipe\\netipc-{x}-{service}" for why, x in twins.items() if x != right}
+    """Names a plausible mistake would listen at instead of the right one
+    (purepy/twins.py: the derivation of each, and why a peer would use it)."""
+    return {twin.derivation: twin.name for twin in twins.twins(run_dir, service)}
 
 
 @case(
@@ -42,7 +28,15 @@ def wrong_twins(core, run_dir: str, service: str) -> dict[str, str]:
 )
 def test_server_listens_at_the_derived_name(ctx):
     ctx.start_server()
-    expect(ctx.agent.exists(ctx.pipe_name), "NP-2", "pipe name", ctx.pipe_name, "no such pipe")
+    expect_pipe_at(ctx, ctx.run_dir, ctx.service, "pipe name")
+
+
+def expect_pipe_at(ctx, run_dir: str, service: str, what: str) -> None:
+    """NP-2: a pipe at the derived name; if none, where the peer listens instead."""
+    name = ctx.core.pipe_name(run_dir, service)
+    if not ctx.agent.exists(name):
+        cause = naming.missing_name_cause(ctx.agent, run_dir, service)
+        expect(False, "NP-2", what, name, f"no such pipe; {cause}")
 
 
 @case(
@@ -107,14 +101,7 @@ RUN_DIR_VARIANTS = [
 def test_run_dir_is_hashed_as_given(ctx, variant):
     run_dir = run_dir_variants(ctx.core, ctx.run_dir)[variant.name]
     ctx.start_server(run_dir=run_dir)
-    name = ctx.core.pipe_name(run_dir, ctx.service)
-    expect(
-        ctx.agent.exists(name),
-        "NP-2",
-        f"pipe name for a run_dir with {variant.value}",
-        name,
-        "no such pipe",
-    )
+    expect_pipe_at(ctx, run_dir, ctx.service, f"pipe name for a run_dir with {variant.value}")
 
 
 # One per character class NP-4 refuses, plus the empty and the over-long name.
@@ -199,11 +186,4 @@ def posix_looking_run_dir(base: str) -> str:
 def test_posix_looking_run_dir_is_not_converted(ctx):
     run_dir = posix_looking_run_dir(ctx.run_dir)
     ctx.start_server(run_dir=run_dir)
-    name = ctx.core.pipe_name(run_dir, ctx.service)
-    expect(
-        ctx.agent.exists(name),
-        "NP-2",
-        f"pipe name for run_dir {run_dir}",
-        name,
-        "no such pipe (was run_dir converted on the way to the peer?)",
-    )
+    expect_pipe_at(ctx, run_dir, ctx.service, f"pipe name for run_dir {run_dir}")

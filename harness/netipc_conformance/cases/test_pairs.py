@@ -53,7 +53,7 @@ def test_pair_echo(ctx):
 
 @case(
     "PAIR-02",
-    clauses=["NP-14", "NP-12"],
+    clauses=["NP-14", "NP-12", "NP-10"],
     statement="Chunked both ways: 100 KB requests at agreed packet size 64.",
     needs=["full"],
     requirement=[

@@ -53,7 +53,7 @@ def shm_session(ctx, profile: int):
 
 @case(
     "SHM-S-01",
-    clauses=["NP-11", "NP-15", "NP-16"],
+    clauses=["NP-11", "NP-15", "NP-16", "WE-7"],
     statement="When the ACK selects an SHM profile, the mapping and both events already exist.",
     needs=["full"],
     requirement=[
@@ -79,7 +79,7 @@ def test_shm_objects_exist_when_the_ack_arrives(ctx):
 
 @case(
     "SHM-S-02",
-    clauses=["NP-15", "NP-9"],
+    clauses=["NP-15", "NP-9", "NP-11", "WE-7"],
     statement="Two SHM sessions get objects of their own, named by their session_id.",
     needs=["full", "sessions"],
     requirement=[
@@ -147,7 +147,7 @@ def test_client_reconnects_without_shm(ctx):
 
 @case(
     "SHM-C-02",
-    clauses=["NP-15", "NP-16", "NP-11"],
+    clauses=["NP-15", "NP-16", "NP-11", "WE-7"],
     statement="With the objects prepared under their NP-15 names, the client attaches: "
     "no reconnect, and its pipe stays open.",
     needs=["full"],

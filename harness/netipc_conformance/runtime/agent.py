@@ -91,14 +91,29 @@ class Agent:
 
     # -- the protocol ------------------------------------------------------
     def call(self, op: str, reply_timeout: float | None = None, **fields) -> Reply:
+        return self.call_many([(op, fields)], reply_timeout)[0]
+
+    def call_many(self, requests: list[tuple[str, dict]], reply_timeout: float | None = None):
+        """Requests sent in one write, so the agent starts each the moment the one
+        before it is done (no round trip between them); their replies in order."""
         if self._closed:
             raise AgentError(f"{self.name}: already closed")
-        request_id, self._next_id = self._next_id, self._next_id + 1
-        line = json.dumps({"id": request_id, "op": op, **fields}) + "\n"
+        first = self._next_id
+        self._next_id += len(requests)
+        lines = "".join(
+            json.dumps({"id": first + i, "op": op, **fields}) + "\n"
+            for i, (op, fields) in enumerate(requests)
+        )
         try:
-            self._process.write_stdin(line.encode(), timeout=10)
+            self._process.write_stdin(lines.encode(), timeout=10)
         except (BrokenPipeError, EOFError) as exc:
-            raise self._died(f"writing {op}") from exc
+            raise self._died(f"writing {requests[0][0]}") from exc
+        return [
+            self._reply(op, first + i, fields, reply_timeout)
+            for i, (op, fields) in enumerate(requests)
+        ]
+
+    def _reply(self, op: str, request_id: int, fields: dict, reply_timeout: float | None):
         budget = reply_timeout or fields.get("deadline_ms", 5000) / 1000 + REPLY_MARGIN_S
         try:
             text = self._process.read_line("stdout", budget)
@@ -151,6 +166,20 @@ class Agent:
         if not reply.ok:
             self._notify("sent", handle, packets[reply.raw.get("written", 0)], reply)
         return reply
+
+    def write_then_read(self, handle: int, data: bytes, deadline_ms: int = 5000):
+        """(write reply, read reply): the read starts the moment the write is done,
+        so an answer the peer sends and at once discards (DisconnectNamedPipe)
+        still finds it pending."""
+        wrote, read = self.call_many(
+            [
+                ("write", {"handle": handle, "hex": data.hex(), "deadline_ms": deadline_ms}),
+                ("read", {"handle": handle, "deadline_ms": deadline_ms}),
+            ]
+        )
+        self._notify("sent", handle, data, wrote)
+        self._notify("received", handle, read.data, read)
+        return wrote, read
 
     def read(self, handle: int, deadline_ms: int = 5000) -> Reply:
         reply = self.call("read", handle=handle, deadline_ms=deadline_ms)

@@ -72,6 +72,10 @@ class Ending:
 
     @property
     def crashed(self) -> bool:
+        """A full-tier peer without its exit line crashed; a minimal-tier peer has
+        no exit line, so only a crash's own evidence (crash_line) says so."""
+        if self.minimal:
+            return bool(self.crash_line)
         return self.exit_line is None
 
     @property
@@ -110,7 +114,14 @@ class Ending:
                 return f"crashed after {len(self.events)} line(s): {self.crash_line}"
             last = self.last_stderr_line()
             said = f", stderr ends: {last!r}" if last else ""
-            return f"exited with status {self.status} after {len(self.events)} line(s){said}"
+            printed = self.last_line()
+            lines = f"{len(self.events)} line(s)" + (f", the last {printed!r}" if printed else "")
+            how = (
+                "exited normally (status 0)"
+                if self.status == 0
+                else f"exited with status {self.status}"
+            )
+            return f"{how} after {lines}{said}"
         if self.crashed:
             # The verdict line is often all a CI log keeps, so it carries the
             # clue: whether the program ran at all, and what it said last.
@@ -119,6 +130,11 @@ class Ending:
             said += f", stderr ends: {last!r}" if last else ", nothing on stderr"
             return f"crashed: exited with status {self.status} and no final exit line ({said})"
         return f"exited with code {self.code} (status {self.status})"
+
+    def last_line(self, limit: int = 100) -> str:
+        """The last stdout line a minimal-tier peer printed (READY, PASS, FAIL why)."""
+        texts = [e.get("text", "").strip() for e in self.events if e.get("text", "").strip()]
+        return texts[-1][:limit] if texts else ""
 
     def first_stderr_line(self, limit: int = 200) -> str:
         lines = [line.strip() for line in self.stderr.splitlines() if line.strip()]

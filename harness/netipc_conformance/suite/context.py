@@ -9,7 +9,7 @@ from netipc_conformance.runtime.agent import Agent, AgentError
 from netipc_conformance.runtime.peer_process import PeerProcess
 from netipc_conformance.suite.manifest import Manifest
 
-from . import deadlines, drive, launch
+from . import deadlines, drive, launch, naming
 from .blocking import FoundationFailure
 from .evidence import Evidence, PeerRecord
 from .outcomes import StartFailure, Violation, expect, start_failure, unsupported
@@ -181,6 +181,7 @@ class CaseContext:
             f"{manifest.name} server said READY but no pipe answers at the derived name "
             f"{name}" + (f" (it says it listens at {said})" if said else "")
         )
+        text += f"; {naming.missing_name_cause(self.agent, *effective)}"
         if own_name:
             raise FoundationFailure(manifest.name, "server", "NP-2", text)
         raise Violation("NP-2", "pipe name right after READY", name, text)

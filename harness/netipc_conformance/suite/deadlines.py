@@ -85,3 +85,14 @@ SECOND_CONNECT_MS = 2000
 STAYS_OPEN_MS = 500
 NO_CONNECTION_MS = 50
 NO_RECONNECT_MS = 1500
+
+# A settled read (settle.py): after the peer's last message is in the pipe,
+# how long the peer gets to do what it does after the write (close, or
+# DisconnectNamedPipe, which would discard the message) before the suite
+# reads, unless its process exits first. A peer acts right after its write:
+# microseconds, or a scheduling delay of tens of milliseconds on the loaded
+# 2-core machine; a server that serves one session exits at once, so this is
+# waited in full only by a server that stays up (more sessions, or one that
+# flushes, waiting for the read). Long enough that a disconnecting server
+# has always disconnected, so it fails every time, not by luck.
+SETTLE_MS = 1000

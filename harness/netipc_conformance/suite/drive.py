@@ -59,9 +59,10 @@ def server_config_for(config, **overrides):
 
 def connect(agent, pipe_name: str, deadline_ms: int = DEADLINE_MS) -> int:
     reply = agent.connect(pipe_name, deadline_ms=deadline_ms)
-    expect(
-        reply.ok, "NP-2", "connect to the derived pipe name", "a listening peer", reply.describe()
-    )
+    if not reply.ok:
+        from .naming import connect_failure  # naming uses this module
+
+        raise connect_failure(agent, pipe_name, reply)  # NP-2, or NP-1 for a byte-type pipe
     return reply["handle"]
 
 
