@@ -32,10 +32,11 @@ CLAUSE = re.compile(r"^(NP|WE)-\d+$")
 def case_functions():
     for module_info in pkgutil.iter_modules(cases_pkg.__path__):
         module = importlib.import_module(f"{cases_pkg.__name__}.{module_info.name}")
-        for name, value in vars(module).items():
+        for value in vars(module).values():
             info = getattr(value, "netipc_case", None)
             if info is not None and getattr(value, "__module__", "") == module.__name__:
-                yield module, name, info
+                # A variant runs its case's body: the body's code is what names clauses.
+                yield module, getattr(value, "netipc_body", value).__name__, info
 
 
 _TREES: dict[str, dict[str, ast.FunctionDef]] = {}
@@ -85,11 +86,16 @@ def named_clauses(function: ast.FunctionDef, known: dict[str, ast.FunctionDef]) 
 
 
 def test_every_named_clause_is_cited():
+    # Variants share one body, which picks a variant's clause at run time: the
+    # code is held to the clauses of all its case's variants together.
+    cited: dict[str, set[str]] = {}
+    for _, _, info in case_functions():
+        cited.setdefault(info.parent or info.id, set()).update(info.clauses)
     wrong = []
     for module, name, info in case_functions():
         known = functions_of(module)
         named = named_clauses(known[name], known)
-        extra = sorted(named - set(info.clauses))
+        extra = sorted(named - cited[info.parent or info.id])
         if extra:
             wrong.append(f"{info.id} ({name}) names {extra}, cites {list(info.clauses)}")
     assert not wrong, "\n".join(wrong)

@@ -261,6 +261,7 @@ def _variant_runner(fn, v: Variant, info: CaseInfo):
     run.__module__ = fn.__module__
     run.__doc__ = fn.__doc__
     run.netipc_case = info
+    run.netipc_body = fn  # not __wrapped__: pytest would read the body's signature
     return run
 
 
