@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from netipc_conformance._core import EXIT_PROTOCOL
 from netipc_conformance.suite import broken, client_side
 from netipc_conformance.suite.outcomes import expect, expect_equal
 from netipc_conformance.suite.registry import case
 
 PACKET = 64
-EXIT_PROTOCOL = 5
 
 
 @case(
@@ -21,7 +21,7 @@ def test_request_chunks_are_exact(ctx):
     [(request, packets)] = client_side.serve_echoes(ctx, conv, ack, 1)
     sizes = [len(p) for p in packets]
     expect(max(sizes) <= PACKET, "NP-14", "request packet sizes", f"<= {PACKET}", sizes)
-    total = 32 + len(request.payload)
+    total = ctx.core.HEADER_LEN + len(request.payload)
     for index, packet in enumerate(packets[1:], start=1):
         header = ctx.core.decode_continuation_header(packet)
         expect_equal(
@@ -54,7 +54,7 @@ def test_first_request_chunk_is_full(ctx):
 )
 def test_client_echo_at_every_boundary_size(ctx):
     ctx.require("full")
-    budget = PACKET - 32
+    budget = PACKET - ctx.core.HEADER_LEN
     limit = ctx.peer.config.max_request_payload_bytes
     for number, size in enumerate(sorted({0, 1, budget - 1, budget, budget + 1, 3 * budget + 1})):
         if size > limit:

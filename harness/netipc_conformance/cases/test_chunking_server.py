@@ -45,7 +45,7 @@ def test_echo_at_every_boundary_size(ctx):
     session = chunked_session(ctx)
     ack = session.ack
     limit = min(ack.agreed_max_request_payload_bytes, ack.agreed_max_response_payload_bytes)
-    for message_id, size in enumerate(boundary_sizes(PACKET - 32, limit), start=1):
+    for message_id, size in enumerate(boundary_sizes(PACKET - ctx.core.HEADER_LEN, limit), start=1):
         if not ctx.full and message_id > 1:
             # A minimal server echoes one request per run: a fresh one per size.
             session = chunked_session(ctx, service=f"{ctx.service}-{message_id}")
@@ -63,7 +63,7 @@ def test_response_chunks_are_exact(ctx):
     _, packets = echo_round_trip(ctx, session, drive.pattern(size), 7)
     sizes = [len(p) for p in packets]
     expect(max(sizes) <= PACKET, "NP-14", "response packet sizes", f"<= {PACKET}", sizes)
-    total = 32 + size
+    total = ctx.core.HEADER_LEN + size
     for index, packet in enumerate(packets[1:], start=1):
         header = ctx.core.decode_continuation_header(packet)
         expect_equal("WE-3", f"chunk {index} message_id", 7, header.message_id)
