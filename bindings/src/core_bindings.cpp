@@ -5,6 +5,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <cctype>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "netipc/chunking.hpp"
 #include "netipc/handshake.hpp"
 #include "netipc/names.hpp"
+#include "netipc/peer_exit_codes.hpp"
 #include "netipc/wire.hpp"
 #include "records.hpp"
 
@@ -114,58 +116,40 @@ void define_constants(py::module_& m) {
   m.attr("RULE_CLAUSES") = clauses;
 }
 
+std::string upper(std::string text) {
+  for (auto& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return text;
+}
+
+// The peer's exit codes (docs/peer-cli.md) as EXIT_OK, EXIT_PROTOCOL, ...
+void define_exit_codes(py::module_& m) {
+#define NETIPC_EXIT_ATTR(name, code) m.attr(upper("EXIT_" #name).c_str()) = int{peer::exit_##name};
+  NETIPC_EXIT_CODES(NETIPC_EXIT_ATTR)
+#undef NETIPC_EXIT_ATTR
+}
+
+// The peer's configuration: CONFIG_FIELDS in order (a manifest's [config]
+// keys, the ServerConfig fields) and CONFIG_FLAGS, the peer-cli.md flag of each.
+void define_config_fields(py::module_& m) {
+  py::list fields;
+  py::dict flags;
+#define NETIPC_CONFIG_ENTRY(type, name, init, flag, help) \
+  fields.append(#name);                                   \
+  flags[#name] = flag;
+  NETIPC_SERVER_CONFIG_FIELDS(NETIPC_CONFIG_ENTRY)
+#undef NETIPC_CONFIG_ENTRY
+  m.attr("CONFIG_FIELDS") = py::tuple(fields);
+  m.attr("CONFIG_FLAGS") = flags;
+}
+
 void define_records(py::module_& m) {
-  bind_record<outer_header>(
-      m, "OuterHeader",
-      {NETIPC_FIELD(outer_header, magic), NETIPC_FIELD(outer_header, version),
-       NETIPC_FIELD(outer_header, header_len), NETIPC_FIELD(outer_header, kind),
-       NETIPC_FIELD(outer_header, flags), NETIPC_FIELD(outer_header, code),
-       NETIPC_FIELD(outer_header, transport_status), NETIPC_FIELD(outer_header, payload_len),
-       NETIPC_FIELD(outer_header, item_count), NETIPC_FIELD(outer_header, message_id)});
-  bind_record<continuation_header>(
-      m, "ContinuationHeader",
-      {NETIPC_FIELD(continuation_header, magic), NETIPC_FIELD(continuation_header, version),
-       NETIPC_FIELD(continuation_header, flags), NETIPC_FIELD(continuation_header, message_id),
-       NETIPC_FIELD(continuation_header, total_message_len),
-       NETIPC_FIELD(continuation_header, chunk_index),
-       NETIPC_FIELD(continuation_header, chunk_count),
-       NETIPC_FIELD(continuation_header, chunk_payload_len)});
-  bind_record<hello>(
-      m, "Hello",
-      {NETIPC_FIELD(hello, layout_version), NETIPC_FIELD(hello, flags),
-       NETIPC_FIELD(hello, supported_profiles), NETIPC_FIELD(hello, preferred_profiles),
-       NETIPC_FIELD(hello, max_request_payload_bytes), NETIPC_FIELD(hello, max_request_batch_items),
-       NETIPC_FIELD(hello, max_response_payload_bytes),
-       NETIPC_FIELD(hello, max_response_batch_items), NETIPC_FIELD(hello, padding),
-       NETIPC_FIELD(hello, auth_token), NETIPC_FIELD(hello, packet_size)});
-  bind_record<hello_ack>(
-      m, "HelloAck",
-      {NETIPC_FIELD(hello_ack, layout_version), NETIPC_FIELD(hello_ack, flags),
-       NETIPC_FIELD(hello_ack, server_supported_profiles),
-       NETIPC_FIELD(hello_ack, intersection_profiles), NETIPC_FIELD(hello_ack, selected_profile),
-       NETIPC_FIELD(hello_ack, agreed_max_request_payload_bytes),
-       NETIPC_FIELD(hello_ack, agreed_max_request_batch_items),
-       NETIPC_FIELD(hello_ack, agreed_max_response_payload_bytes),
-       NETIPC_FIELD(hello_ack, agreed_max_response_batch_items),
-       NETIPC_FIELD(hello_ack, agreed_packet_size), NETIPC_FIELD(hello_ack, padding),
-       NETIPC_FIELD(hello_ack, session_id)});
-  bind_record<server_config>(
-      m, "ServerConfig",
-      {NETIPC_FIELD(server_config, auth_token), NETIPC_FIELD(server_config, supported_profiles),
-       NETIPC_FIELD(server_config, preferred_profiles),
-       NETIPC_FIELD(server_config, max_request_payload_bytes),
-       NETIPC_FIELD(server_config, max_request_batch_items),
-       NETIPC_FIELD(server_config, max_response_payload_bytes),
-       NETIPC_FIELD(server_config, max_response_batch_items),
-       NETIPC_FIELD(server_config, packet_size)});
-  bind_record<limits>(
-      m, "Limits",
-      {NETIPC_FIELD(limits, max_payload_bytes), NETIPC_FIELD(limits, max_batch_items),
-       NETIPC_FIELD(limits, agreed_packet_size)});
-  bind_record<shm_object_names>(
-      m, "ShmNames",
-      {NETIPC_FIELD(shm_object_names, mapping), NETIPC_FIELD(shm_object_names, req_event),
-       NETIPC_FIELD(shm_object_names, resp_event)});
+  bind_record<outer_header>(m, "OuterHeader");
+  bind_record<continuation_header>(m, "ContinuationHeader");
+  bind_record<hello>(m, "Hello");
+  bind_record<hello_ack>(m, "HelloAck");
+  bind_record<server_config>(m, "ServerConfig");
+  bind_record<limits>(m, "Limits");
+  bind_record<shm_object_names>(m, "ShmNames");
 }
 
 void define_names(py::module_& m) {
@@ -324,6 +308,8 @@ void define_chunking(py::module_& m) {
 void define_core(py::module_& m) {
   define_contract_error(m);
   define_constants(m);
+  define_exit_codes(m);
+  define_config_fields(m);
   define_records(m);
   define_names(m);
   define_envelope(m);

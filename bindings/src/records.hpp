@@ -1,6 +1,7 @@
-// Binds a plain C++ record as a Python class with a keyword constructor
-// (defaults from the C++ initialisers), one attribute per field, ==, repr
-// and FIELDS, so Python code reads the field names of wire-envelope.md.
+// Binds a C++ record (netipc/record.hpp) as a Python class with a keyword
+// constructor (defaults from the C++ initialisers), one attribute per field,
+// ==, repr and FIELDS, so Python code reads the field names of
+// wire-envelope.md. The fields come from the record's X-macro rows.
 #pragma once
 
 #include <pybind11/pybind11.h>
@@ -33,15 +34,20 @@ void assign_field(F& target, py::handle value, const char* name) {
   }
 }
 
-#define NETIPC_FIELD(T, f)                                                           \
-  ::netipc::py_bindings::field_def<T> {                                              \
-#f, [](const T& t) -> pybind11::object { return pybind11::cast(t.f); },            \
-        [](T& t, pybind11::handle v) { ::netipc::py_bindings::assign_field(t.f, v, #f); } \
-  }
+// One field_def per row of the record's X-macro (T::each_field).
+template <class T>
+std::vector<field_def<T>> fields_of() {
+  std::vector<field_def<T>> fields;
+  T::each_field([&](const char* name, auto member) {
+    fields.push_back({name, [member](const T& t) -> py::object { return py::cast(t.*member); },
+                      [member, name](T& t, py::handle v) { assign_field(t.*member, v, name); }});
+  });
+  return fields;
+}
 
 template <class T>
-py::class_<T> bind_record(py::module_& m, const char* py_name, std::vector<field_def<T>> fields) {
-  auto table = std::make_shared<std::vector<field_def<T>>>(std::move(fields));
+py::class_<T> bind_record(py::module_& m, const char* py_name) {
+  auto table = std::make_shared<std::vector<field_def<T>>>(fields_of<T>());
   py::class_<T> cls(m, py_name);
   cls.def(py::init([table, py_name](const py::kwargs& kwargs) {
     T value{};

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -11,6 +12,7 @@ core = pytest.importorskip("netipc_conformance._core", reason="the reference mod
 
 INTERFACE_DOC = Path(__file__).resolve().parents[2] / "docs" / "core-interface.md"
 RULES_HPP = Path(__file__).resolve().parents[2] / "reference/include/netipc/rules.hpp"
+PEER_CLI_DOC = Path(__file__).resolve().parents[2] / "docs" / "peer-cli.md"
 
 
 def documented_names() -> set[str]:
@@ -31,6 +33,28 @@ def test_every_documented_name_is_exposed():
 def test_rule_clauses_match_rules_hpp():
     pairs = dict(re.findall(r"X\((\w+), \"([A-Z]+-\d+)\"\)", RULES_HPP.read_text()))
     assert pairs == core.RULE_CLAUSES
+
+
+def test_exit_codes_match_peer_cli_doc():
+    section = PEER_CLI_DOC.read_text().split("### Exit codes")[1].split("\n#")[0]
+    documented = sorted(int(code) for code in re.findall(r"^\| (\d+) \|", section, re.M))
+    exported = sorted(getattr(core, n) for n in dir(core) if n.startswith("EXIT_"))
+    assert documented == exported
+    assert (core.EXIT_OK, core.EXIT_PROTOCOL, core.EXIT_UNSUPPORTED_OPTION) == (0, 5, 127)
+
+
+def test_config_fields_match_peer_cli_doc_and_manifest_schema():
+    rows = re.findall(r"^\| `(--[a-z-]+)` \| (\w+)", PEER_CLI_DOC.read_text(), re.M)
+    documented = {field: flag for flag, field in rows if field in core.ServerConfig.FIELDS}
+    assert documented == core.CONFIG_FLAGS
+    assert core.CONFIG_FIELDS == core.ServerConfig.FIELDS
+    assert set(core.CONFIG_FIELDS) <= set(core.Hello.FIELDS)  # a client proposes each
+    from netipc_conformance.suite import manifest
+
+    schema = manifest._schema()["properties"]["config"]
+    assert schema["required"] == list(core.CONFIG_FIELDS)
+    assert list(schema["properties"]) == list(core.CONFIG_FIELDS)
+    assert [f.name for f in dataclasses.fields(manifest.PeerConfig)] == list(core.CONFIG_FIELDS)
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,7 @@
 #include "netipc/wire.hpp"
 
 #include <string>
+#include <type_traits>
 
 #include "byte_order.hpp"
 
@@ -32,6 +33,26 @@ error truncated(std::string_view what, std::size_t need, std::size_t got) {
                                             std::to_string(got));
 }
 
+// A record's fields in wire order, little-endian (their X-macro rows).
+template <class Record>
+bytes encode_record(const Record& record) {
+  bytes out;
+  out.reserve(packed_size<Record>());
+  Record::each_field([&](const char*, auto member) { put_le(out, record.*member); });
+  return out;
+}
+
+// The caller has checked that data holds packed_size<Record>() bytes.
+template <class Record>
+Record decode_record(byte_view data) {
+  le_reader r(data);
+  Record record;
+  Record::each_field([&](const char*, auto member) {
+    record.*member = r.read<std::remove_reference_t<decltype(record.*member)>>();
+  });
+  return record;
+}
+
 }  // namespace
 
 std::string transport_status_name(transport_status status) {
@@ -47,37 +68,11 @@ std::optional<transport_status> transport_status_from_name(std::string_view name
   return std::nullopt;
 }
 
-bytes encode_outer_header(const outer_header& h) {
-  bytes out;
-  out.reserve(kHeaderLen);
-  put_le(out, h.magic);
-  put_le(out, h.version);
-  put_le(out, h.header_len);
-  put_le(out, h.kind);
-  put_le(out, h.flags);
-  put_le(out, h.code);
-  put_le(out, h.transport_status);
-  put_le(out, h.payload_len);
-  put_le(out, h.item_count);
-  put_le(out, h.message_id);
-  return out;
-}
+bytes encode_outer_header(const outer_header& h) { return encode_record(h); }
 
 result<outer_header> decode_outer_header(byte_view data) {
   if (data.size() < kHeaderLen) return truncated("outer header", kHeaderLen, data.size());
-  le_reader r(data);
-  outer_header h;
-  h.magic = r.read<std::uint32_t>();
-  h.version = r.read<std::uint16_t>();
-  h.header_len = r.read<std::uint16_t>();
-  h.kind = r.read<std::uint16_t>();
-  h.flags = r.read<std::uint16_t>();
-  h.code = r.read<std::uint16_t>();
-  h.transport_status = r.read<std::uint16_t>();
-  h.payload_len = r.read<std::uint32_t>();
-  h.item_count = r.read<std::uint32_t>();
-  h.message_id = r.read<std::uint64_t>();
-  return h;
+  return decode_record<outer_header>(data);
 }
 
 status check_outer_header(const outer_header& h, const std::optional<limits>& lim) {
@@ -120,33 +115,11 @@ status check_outer_header(const outer_header& h, const std::optional<limits>& li
   return success();
 }
 
-bytes encode_continuation_header(const continuation_header& h) {
-  bytes out;
-  out.reserve(kHeaderLen);
-  put_le(out, h.magic);
-  put_le(out, h.version);
-  put_le(out, h.flags);
-  put_le(out, h.message_id);
-  put_le(out, h.total_message_len);
-  put_le(out, h.chunk_index);
-  put_le(out, h.chunk_count);
-  put_le(out, h.chunk_payload_len);
-  return out;
-}
+bytes encode_continuation_header(const continuation_header& h) { return encode_record(h); }
 
 result<continuation_header> decode_continuation_header(byte_view data) {
   if (data.size() < kHeaderLen) return truncated("continuation header", kHeaderLen, data.size());
-  le_reader r(data);
-  continuation_header h;
-  h.magic = r.read<std::uint32_t>();
-  h.version = r.read<std::uint16_t>();
-  h.flags = r.read<std::uint16_t>();
-  h.message_id = r.read<std::uint64_t>();
-  h.total_message_len = r.read<std::uint32_t>();
-  h.chunk_index = r.read<std::uint32_t>();
-  h.chunk_count = r.read<std::uint32_t>();
-  h.chunk_payload_len = r.read<std::uint32_t>();
-  return h;
+  return decode_record<continuation_header>(data);
 }
 
 status check_continuation_header(const continuation_header& h) {
@@ -171,82 +144,24 @@ status check_continuation_header(const continuation_header& h) {
   return success();
 }
 
-bytes encode_hello(const hello& h) {
-  bytes out;
-  out.reserve(kHelloPayloadLen);
-  put_le(out, h.layout_version);
-  put_le(out, h.flags);
-  put_le(out, h.supported_profiles);
-  put_le(out, h.preferred_profiles);
-  put_le(out, h.max_request_payload_bytes);
-  put_le(out, h.max_request_batch_items);
-  put_le(out, h.max_response_payload_bytes);
-  put_le(out, h.max_response_batch_items);
-  put_le(out, h.padding);
-  put_le(out, h.auth_token);
-  put_le(out, h.packet_size);
-  return out;
-}
+bytes encode_hello(const hello& h) { return encode_record(h); }
 
 result<hello> decode_hello(byte_view payload) {
   if (payload.size() != kHelloPayloadLen) {
     return broke(rule::hello_bad_payload_len,
                  field_detail("HELLO payload length", "44", payload.size()));
   }
-  le_reader r(payload);
-  hello h;
-  h.layout_version = r.read<std::uint16_t>();
-  h.flags = r.read<std::uint16_t>();
-  h.supported_profiles = r.read<std::uint32_t>();
-  h.preferred_profiles = r.read<std::uint32_t>();
-  h.max_request_payload_bytes = r.read<std::uint32_t>();
-  h.max_request_batch_items = r.read<std::uint32_t>();
-  h.max_response_payload_bytes = r.read<std::uint32_t>();
-  h.max_response_batch_items = r.read<std::uint32_t>();
-  h.padding = r.read<std::uint32_t>();
-  h.auth_token = r.read<std::uint64_t>();
-  h.packet_size = r.read<std::uint32_t>();
-  return h;
+  return decode_record<hello>(payload);
 }
 
-bytes encode_hello_ack(const hello_ack& a) {
-  bytes out;
-  out.reserve(kHelloAckPayloadLen);
-  put_le(out, a.layout_version);
-  put_le(out, a.flags);
-  put_le(out, a.server_supported_profiles);
-  put_le(out, a.intersection_profiles);
-  put_le(out, a.selected_profile);
-  put_le(out, a.agreed_max_request_payload_bytes);
-  put_le(out, a.agreed_max_request_batch_items);
-  put_le(out, a.agreed_max_response_payload_bytes);
-  put_le(out, a.agreed_max_response_batch_items);
-  put_le(out, a.agreed_packet_size);
-  put_le(out, a.padding);
-  put_le(out, a.session_id);
-  return out;
-}
+bytes encode_hello_ack(const hello_ack& a) { return encode_record(a); }
 
 result<hello_ack> decode_hello_ack(byte_view payload) {
   if (payload.size() != kHelloAckPayloadLen) {
     return broke(rule::hello_ack_bad_payload_len,
                  field_detail("HELLO_ACK payload length", "48", payload.size()));
   }
-  le_reader r(payload);
-  hello_ack a;
-  a.layout_version = r.read<std::uint16_t>();
-  a.flags = r.read<std::uint16_t>();
-  a.server_supported_profiles = r.read<std::uint32_t>();
-  a.intersection_profiles = r.read<std::uint32_t>();
-  a.selected_profile = r.read<std::uint32_t>();
-  a.agreed_max_request_payload_bytes = r.read<std::uint32_t>();
-  a.agreed_max_request_batch_items = r.read<std::uint32_t>();
-  a.agreed_max_response_payload_bytes = r.read<std::uint32_t>();
-  a.agreed_max_response_batch_items = r.read<std::uint32_t>();
-  a.agreed_packet_size = r.read<std::uint32_t>();
-  a.padding = r.read<std::uint32_t>();
-  a.session_id = r.read<std::uint64_t>();
-  return a;
+  return decode_record<hello_ack>(payload);
 }
 
 namespace {

@@ -11,6 +11,7 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "netipc/batch.hpp"
@@ -65,110 +66,6 @@ void require_keys(const json& obj, std::initializer_list<std::string_view> allow
   }
 }
 
-// One integer field of a record: how to read and write it, and its range.
-template <class T>
-struct field_def {
-  const char* name;
-  std::uint64_t (*get)(const T&);
-  void (*set)(T&, std::uint64_t);
-  std::uint64_t max;
-};
-
-#define NETIPC_FIELD(T, f)                                                                                      \
-  field_def<T> {                                                                                                \
-#f, [](const T& v)                                                                                          \
-             -> std::                                                                                           \
-                 uint64_t { return v.f; },                                                                      \
-                                        [](T & v,                                                               \
-                                           std::uint64_t                                                        \
-                                               x) { v.f = static_cast<decltype(T::f)>(x); },                    \
-                                                                                          std::numeric_limits < \
-                                                                                              decltype(T::f)>   \
-                                                                                              ::max()           \
-  }
-
-const std::vector<field_def<outer_header>>& fields_of(const outer_header*) {
-  static const std::vector<field_def<outer_header>> f = {
-      NETIPC_FIELD(outer_header, magic),
-      NETIPC_FIELD(outer_header, version),
-      NETIPC_FIELD(outer_header, header_len),
-      NETIPC_FIELD(outer_header, kind),
-      NETIPC_FIELD(outer_header, flags),
-      NETIPC_FIELD(outer_header, code),
-      NETIPC_FIELD(outer_header, transport_status),
-      NETIPC_FIELD(outer_header, payload_len),
-      NETIPC_FIELD(outer_header, item_count),
-      NETIPC_FIELD(outer_header, message_id)};
-  return f;
-}
-
-const std::vector<field_def<continuation_header>>& fields_of(const continuation_header*) {
-  static const std::vector<field_def<continuation_header>> f = {
-      NETIPC_FIELD(continuation_header, magic),
-      NETIPC_FIELD(continuation_header, version),
-      NETIPC_FIELD(continuation_header, flags),
-      NETIPC_FIELD(continuation_header, message_id),
-      NETIPC_FIELD(continuation_header, total_message_len),
-      NETIPC_FIELD(continuation_header, chunk_index),
-      NETIPC_FIELD(continuation_header, chunk_count),
-      NETIPC_FIELD(continuation_header, chunk_payload_len)};
-  return f;
-}
-
-const std::vector<field_def<hello>>& fields_of(const hello*) {
-  static const std::vector<field_def<hello>> f = {NETIPC_FIELD(hello, layout_version),
-                                                  NETIPC_FIELD(hello, flags),
-                                                  NETIPC_FIELD(hello, supported_profiles),
-                                                  NETIPC_FIELD(hello, preferred_profiles),
-                                                  NETIPC_FIELD(hello, max_request_payload_bytes),
-                                                  NETIPC_FIELD(hello, max_request_batch_items),
-                                                  NETIPC_FIELD(hello, max_response_payload_bytes),
-                                                  NETIPC_FIELD(hello, max_response_batch_items),
-                                                  NETIPC_FIELD(hello, padding),
-                                                  NETIPC_FIELD(hello, auth_token),
-                                                  NETIPC_FIELD(hello, packet_size)};
-  return f;
-}
-
-const std::vector<field_def<hello_ack>>& fields_of(const hello_ack*) {
-  static const std::vector<field_def<hello_ack>> f = {
-      NETIPC_FIELD(hello_ack, layout_version),
-      NETIPC_FIELD(hello_ack, flags),
-      NETIPC_FIELD(hello_ack, server_supported_profiles),
-      NETIPC_FIELD(hello_ack, intersection_profiles),
-      NETIPC_FIELD(hello_ack, selected_profile),
-      NETIPC_FIELD(hello_ack, agreed_max_request_payload_bytes),
-      NETIPC_FIELD(hello_ack, agreed_max_request_batch_items),
-      NETIPC_FIELD(hello_ack, agreed_max_response_payload_bytes),
-      NETIPC_FIELD(hello_ack, agreed_max_response_batch_items),
-      NETIPC_FIELD(hello_ack, agreed_packet_size),
-      NETIPC_FIELD(hello_ack, padding),
-      NETIPC_FIELD(hello_ack, session_id)};
-  return f;
-}
-
-const std::vector<field_def<server_config>>& fields_of(const server_config*) {
-  static const std::vector<field_def<server_config>> f = {
-      NETIPC_FIELD(server_config, auth_token),
-      NETIPC_FIELD(server_config, supported_profiles),
-      NETIPC_FIELD(server_config, preferred_profiles),
-      NETIPC_FIELD(server_config, max_request_payload_bytes),
-      NETIPC_FIELD(server_config, max_request_batch_items),
-      NETIPC_FIELD(server_config, max_response_payload_bytes),
-      NETIPC_FIELD(server_config, max_response_batch_items),
-      NETIPC_FIELD(server_config, packet_size)};
-  return f;
-}
-
-const std::vector<field_def<limits>>& fields_of(const limits*) {
-  static const std::vector<field_def<limits>> f = {NETIPC_FIELD(limits, max_payload_bytes),
-                                                   NETIPC_FIELD(limits, max_batch_items),
-                                                   NETIPC_FIELD(limits, agreed_packet_size)};
-  return f;
-}
-
-#undef NETIPC_FIELD
-
 std::uint64_t as_u64(const json& j, std::string_view where) {
   if (!j.is_number_unsigned() && !(j.is_number_integer() && j.get<std::int64_t>() >= 0)) {
     throw std::runtime_error(std::string(where) + ": expected a non-negative integer, got " +
@@ -178,29 +75,35 @@ std::uint64_t as_u64(const json& j, std::string_view where) {
 }
 
 // A record from JSON: defaults for absent fields, unknown or out-of-range
-// fields are errors in the vector.
+// fields are errors in the vector. The fields are the record's X-macro rows.
 template <class T>
 T record_from(const json& j, std::string_view where) {
   if (!j.is_object()) throw std::runtime_error(std::string(where) + " is not an object");
   T value{};
-  const auto& defs = fields_of(static_cast<const T*>(nullptr));
   for (auto it = j.begin(); it != j.end(); ++it) {
     const std::string& key = it.key();
-    const json& item = it.value();
-    auto def = std::find_if(defs.begin(), defs.end(), [&](const auto& d) { return key == d.name; });
-    if (def == defs.end()) throw std::runtime_error(std::string(where) + " has no field " + key);
-    std::uint64_t x = as_u64(item, std::string(where) + "." + key);
-    if (x > def->max) throw std::runtime_error(std::string(where) + "." + key + " out of range");
-    def->set(value, x);
+    bool known = false;
+    T::each_field([&](const char* name, auto member) {
+      if (key != name) return;
+      known = true;
+      using field = std::remove_reference_t<decltype(value.*member)>;
+      std::uint64_t x = as_u64(it.value(), std::string(where) + "." + key);
+      if (x > std::numeric_limits<field>::max()) {
+        throw std::runtime_error(std::string(where) + "." + key + " out of range");
+      }
+      value.*member = static_cast<field>(x);
+    });
+    if (!known) throw std::runtime_error(std::string(where) + " has no field " + key);
   }
   return value;
 }
 
 template <class T>
 void expect_record(report& rep, std::string_view where, const T& expected, const T& actual) {
-  for (const auto& def : fields_of(static_cast<const T*>(nullptr))) {
-    rep.expect(std::string(where) + "." + def.name, def.get(expected), def.get(actual));
-  }
+  T::each_field([&](const char* name, auto member) {
+    rep.expect(std::string(where) + "." + name, static_cast<std::uint64_t>(expected.*member),
+               static_cast<std::uint64_t>(actual.*member));
+  });
 }
 
 std::string str(const json& v, const char* key) { return v.at(key).get<std::string>(); }

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 
+from netipc_conformance._core import EXIT_PROTOCOL, HEADER_LEN
 from netipc_conformance.suite import broken, client_side
 from netipc_conformance.suite import sentences as text
 from netipc_conformance.suite.outcomes import expect, expect_equal, unsupported
 from netipc_conformance.suite.registry import MUST, Variant, case
 
 PACKET = 64
-EXIT_PROTOCOL = 5
 
 
 @case(
@@ -29,7 +29,7 @@ def test_request_chunks_are_exact(ctx):
     [(request, packets)] = client_side.serve_echoes(ctx, conv, ack, 1)
     sizes = [len(p) for p in packets]
     expect(max(sizes) <= PACKET, "NP-14", "request packet sizes", f"<= {PACKET}", sizes)
-    total = 32 + len(request.payload)
+    total = ctx.core.HEADER_LEN + len(request.payload)
     for index, packet in enumerate(packets[1:], start=1):
         header = ctx.core.decode_continuation_header(packet)
         expect_equal(
@@ -60,7 +60,8 @@ def test_first_request_chunk_is_full(ctx):
         expect_equal("WE-4", "first chunk length", PACKET, len(packets[0]))
 
 
-BOUNDARY_SIZES = sorted({0, 1, PACKET - 33, PACKET - 32, PACKET - 31, 3 * (PACKET - 32) + 1})
+BUDGET = PACKET - HEADER_LEN
+BOUNDARY_SIZES = sorted({0, 1, BUDGET - 1, BUDGET, BUDGET + 1, 3 * BUDGET + 1})
 
 
 @case(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from netipc_conformance._core import HEADER_LEN
 from netipc_conformance.suite import broken, deadlines, drive
 from netipc_conformance.suite import sentences as text
 from netipc_conformance.suite.outcomes import expect, expect_equal, unsupported
@@ -30,7 +31,7 @@ def echo_round_trip(ctx, session, payload: bytes, message_id: int):
     return response, packets
 
 
-BUDGET = PACKET - 32
+BUDGET = PACKET - HEADER_LEN
 # 0, 1, each side of one and of three packets' worth; the agreed limit is a variant too.
 BOUNDARY_SIZES = [0, 1, BUDGET - 1, BUDGET, BUDGET + 1, 3 * BUDGET - 1, 3 * BUDGET, 3 * BUDGET + 1]
 
@@ -89,7 +90,7 @@ def test_response_chunks_are_exact(ctx):
     _, packets = echo_round_trip(ctx, session, drive.pattern(size), 7)
     sizes = [len(p) for p in packets]
     expect(max(sizes) <= PACKET, "NP-14", "response packet sizes", f"<= {PACKET}", sizes)
-    total = 32 + size
+    total = ctx.core.HEADER_LEN + size
     for index, packet in enumerate(packets[1:], start=1):
         header = ctx.core.decode_continuation_header(packet)
         expect_equal("WE-3", f"chunk {index} message_id", 7, header.message_id)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+from netipc_conformance._core import EXIT_DISCONNECTED
 from netipc_conformance.runtime.agent import Agent
 from netipc_conformance.suite import client_side, drive
 from netipc_conformance.suite import sentences as text
 from netipc_conformance.suite.outcomes import expect, expect_equal
 from netipc_conformance.suite.registry import case
-
-EXIT_DISCONNECTED = 4
 
 
 def expect_server_saw_a_graceful_close(ctx, server, what: str) -> None:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import struct
 
+from netipc_conformance._core import EXIT_PROTOCOL
 from netipc_conformance.suite import client_side
 from netipc_conformance.suite import sentences as text
 from netipc_conformance.suite.registry import SHOULD, Variant, case
-
-EXIT_PROTOCOL = 5
 
 
 def bad_echoes(ctx, echo: bytes) -> dict[str, bytes]:

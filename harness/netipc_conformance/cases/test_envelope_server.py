@@ -37,7 +37,7 @@ def batch_request(core, items: list[bytes], message_id: int, item_count: int | N
 def bad_requests(core) -> dict[str, bytes]:
     good = drive.request(drive.pattern(40), 1)
     two = batch_request(core, [b"abc", b"defgh"], 1)
-    out_of_bounds = patched(two, 32 + 12, "<I", 1000)  # the second item's length
+    out_of_bounds = patched(two, core.HEADER_LEN + 12, "<I", 1000)  # the second item's length
     return {
         "bad-magic": patched(good, 0, "<I", 0x4E495044),
         "version-2": patched(good, VERSION, "<H", 2),

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+from netipc_conformance._core import EXIT_DISCONNECTED, EXIT_REJECTED
 from netipc_conformance.suite import client_side, drive
 from netipc_conformance.suite import sentences as text
 from netipc_conformance.suite.outcomes import expect, expect_equal
 from netipc_conformance.suite.registry import SHOULD, Variant, case
-
-EXIT_REJECTED, EXIT_DISCONNECTED, EXIT_PROTOCOL = 3, 4, 5
 
 
 @case(

@@ -194,7 +194,7 @@ def test_other_layout_version_is_incompatible(ctx):
     ],
 )
 def test_packet_size_32_is_incompatible(ctx):
-    rejection(ctx, "INCOMPATIBLE", packet_size=32)
+    rejection(ctx, "INCOMPATIBLE", packet_size=ctx.core.HEADER_LEN)
 
 
 @case(
@@ -353,7 +353,7 @@ def malformed_hellos(core, hello) -> dict[str, bytes]:
         changed = core.decode_outer_header(good)
         for name, value in fields.items():
             setattr(changed, name, value)
-        return core.encode_outer_header(changed) + good[32:]
+        return core.encode_outer_header(changed) + good[core.HEADER_LEN :]
 
     return {
         "bad-magic": b"XXXX" + good[4:],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from netipc_conformance._core import EXIT_OK
 from netipc_conformance.suite import deadlines, drive
 from netipc_conformance.suite import sentences as text
 from netipc_conformance.suite.outcomes import (
@@ -187,4 +188,6 @@ def test_clients_of_every_implementation_at_once(ctx):
     running = [(p, ctx.start_client(p, config=ctx.peer.config, messages=20)) for p in clients]
     for peer, process in running:
         ending = ctx.finish(process)
-        expect_equal("NP-18", f"{peer.name} client exit code", 0, ending.code, ending.describe())
+        expect_equal(
+            "NP-18", f"{peer.name} client exit code", EXIT_OK, ending.code, ending.describe()
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from netipc_conformance._core import EXIT_BAD_ARGUMENTS
 from netipc_conformance.purepy import twins
 from netipc_conformance.suite import naming
 from netipc_conformance.suite import sentences as text
@@ -147,7 +148,9 @@ def expect_refused_at_start(ctx, ending, what: str) -> None:
     # A crash is never a refusal, whatever status Wine gives it.
     expect(not ending.crash_line, "NP-4", what, "a refusal, not a crash", ending.describe())
     if ctx.full:
-        expect_equal("NP-4", f"{what}: exit code", 2, ending.code, ending.describe())
+        expect_equal(
+            "NP-4", f"{what}: exit code", EXIT_BAD_ARGUMENTS, ending.code, ending.describe()
+        )
     else:
         expect(ending.status != 0, "NP-4", f"{what}: exit status", "non-zero", ending.status)
 

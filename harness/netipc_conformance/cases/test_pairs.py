@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from netipc_conformance._core import EXIT_OK
 from netipc_conformance.suite import drive
 from netipc_conformance.suite import sentences as text
 from netipc_conformance.suite.outcomes import expect_equal, unsupported
@@ -11,7 +12,7 @@ from netipc_conformance.suite.registry import case
 def client_ending_ok(ctx, client, what: str) -> None:
     ending = ctx.finish(client)
     if ctx.client_peer.is_full:
-        expect_equal("NP-10", f"{what}: client exit code", 0, ending.code, ending.describe())
+        expect_equal("NP-10", f"{what}: client exit code", EXIT_OK, ending.code, ending.describe())
     else:
         lines = [e.get("text", "").strip() for e in ending.events]
         expect_equal("NP-10", f"{what}: client says PASS", True, "PASS" in lines, lines[-3:])

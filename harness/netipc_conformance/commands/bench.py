@@ -15,12 +15,12 @@ import statistics
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from netipc_conformance._core import HEADER_LEN
 from netipc_conformance.runtime import programs
 from netipc_conformance.runtime.peer_process import PeerProcess
 from netipc_conformance.suite import launch
 from netipc_conformance.suite.manifest import Manifest
 
-HEADER = 32
 MIB = 1 << 20
 
 
@@ -33,7 +33,7 @@ class Workload:
 
     @property
     def payload(self) -> int:
-        return self.message_size - HEADER
+        return self.message_size - HEADER_LEN
 
 
 # Each sample lasts about half a second or more: shorter ones are mostly noise.

@@ -116,7 +116,9 @@ def expect_passed(ctx, conv: Conversation, clause: str) -> None:
     """The client says it got its echoes: PASS (minimal) or exit 0 with ok echoes (full)."""
     ending = ctx.expect_ended_cleanly(conv.process, clause, "client run")
     if ctx.full:
-        expect_equal(clause, "client exit code", 0, ending.code, ending.stderr[-300:])
+        expect_equal(
+            clause, "client exit code", ctx.core.EXIT_OK, ending.code, ending.stderr[-300:]
+        )
         bad = [e for e in ending.events if e.get("event") == "echo" and not e.get("ok")]
         expect(not bad, clause, "client echo events", "all ok", bad[:3])
     else:
@@ -154,4 +156,4 @@ def expect_refused(ctx, conv: Conversation, answer: bytes, clause: str, what: st
     ctx.agent.write(conv.handle, answer)
     expect_nothing_sent(ctx, conv, clause, what)
     ctx.agent.close_handle(conv.handle)
-    expect_failed(ctx, conv, clause, 5, "protocol", what=what)
+    expect_failed(ctx, conv, clause, ctx.core.EXIT_PROTOCOL, "protocol", what=what)

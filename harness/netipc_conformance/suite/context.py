@@ -221,7 +221,7 @@ class CaseContext:
     def finish(self, process: PeerProcess, timeout: float = FINISH_TIMEOUT_S):
         """How the peer ended. 127 means it lacks an option the case used: UNSUPPORTED."""
         ending = process.finish(timeout)
-        if ending.code == 127:
+        if ending.code == self.core.EXIT_UNSUPPORTED_OPTION:
             raise unsupported(
                 f"the peer does not implement an option this case uses: "
                 f"{ending.stderr.strip()[-300:]}"

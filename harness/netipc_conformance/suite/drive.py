@@ -38,16 +38,7 @@ class Session:
 def hello_for(config, **overrides):
     """The HELLO a client with this PeerConfig sends (and overrides on top)."""
     core = reference.load()
-    fields = {
-        "supported_profiles": config.supported_profiles,
-        "preferred_profiles": config.preferred_profiles,
-        "max_request_payload_bytes": config.max_request_payload_bytes,
-        "max_request_batch_items": config.max_request_batch_items,
-        "max_response_payload_bytes": config.max_response_payload_bytes,
-        "max_response_batch_items": config.max_response_batch_items,
-        "auth_token": config.auth_token,
-        "packet_size": config.packet_size,
-    }
+    fields = {k: getattr(config, k) for k in core.CONFIG_FIELDS}  # each is a HELLO field too
     return core.Hello(**{**fields, **overrides})
 
 
@@ -221,7 +212,8 @@ def _accept_while_running(agent, listener: int, clause: str, deadline_ms: int, c
             break
         if exited:
             ending = client.finish(1)
-            if ending.code == 127:  # as CaseContext.finish: an option it lacks
+            # As CaseContext.finish: an option it lacks.
+            if ending.code == reference.load().EXIT_UNSUPPORTED_OPTION:
                 raise unsupported(
                     "the peer does not implement an option this case uses: "
                     f"{ending.stderr.strip()[-300:]}"

@@ -9,8 +9,6 @@ from dataclasses import dataclass, field
 
 from netipc_conformance.runtime import reference
 
-CHUNK_MAGIC = 0x4E43484B
-MAGIC = 0x4E495043
 # A 1 MiB message at packet size 64 is 32k packets: past this many entries a
 # transcript only counts messages (failures are still kept whole).
 DETAILED_MESSAGES = 400
@@ -21,20 +19,21 @@ HEX_BYTES = 512
 def decode_packet(data: bytes) -> dict:
     """Best-effort field view of one pipe message, for people reading a transcript."""
     core = reference.load()
-    if len(data) < 32:
+    if len(data) < core.HEADER_LEN:
         return {"note": f"{len(data)} bytes: shorter than a header"}
     magic = int.from_bytes(data[:4], "little")
-    if magic == CHUNK_MAGIC:
+    if magic == core.CHUNK_MAGIC:
         return {"continuation": core.decode_continuation_header(data).as_dict()}
     header = core.decode_outer_header(data)
     out = {"header": header.as_dict()}
-    if magic != MAGIC:
+    if magic != core.MAGIC:
         out["note"] = f"magic {magic:#010x} is neither NIPC nor NCHK"
         return out
-    body = data[32:]
-    if header.kind == 3 and header.code == 1 and len(body) == 44:
+    body = data[core.HEADER_LEN :]
+    control = header.kind == core.KIND_CONTROL
+    if control and header.code == core.CODE_HELLO and len(body) == core.HELLO_PAYLOAD_LEN:
         out["hello"] = core.decode_hello(body).as_dict()
-    elif header.kind == 3 and header.code == 2 and len(body) == 48:
+    elif control and header.code == core.CODE_HELLO_ACK and len(body) == core.HELLO_ACK_PAYLOAD_LEN:
         out["hello_ack"] = core.decode_hello_ack(body).as_dict()
         out["transport_status"] = (
             core.STATUS_NAMES[header.transport_status]

@@ -20,17 +20,6 @@ from .outcomes import unsupported
 
 READY_TIMEOUT_S = deadlines.READY_S
 
-CONFIG_FLAGS = {
-    "auth_token": "--auth-token",
-    "supported_profiles": "--supported-profiles",
-    "preferred_profiles": "--preferred-profiles",
-    "max_request_payload_bytes": "--max-request-payload",
-    "max_request_batch_items": "--max-request-batch",
-    "max_response_payload_bytes": "--max-response-payload",
-    "max_response_batch_items": "--max-response-batch",
-    "packet_size": "--packet-size",
-}
-
 
 @dataclass(frozen=True)
 class RunSpec:
@@ -60,7 +49,8 @@ def config_with(manifest: Manifest, **overrides) -> PeerConfig:
 
 
 def options(role: str, spec: RunSpec) -> list[str]:
-    out = [f"{CONFIG_FLAGS[k]}={v}" for k, v in asdict(spec.config).items()]
+    flags = reference.load().CONFIG_FLAGS  # peer-cli.md, from the core's config rows
+    out = [f"{flags[k]}={v}" for k, v in asdict(spec.config).items()]
     if role == "server":
         out.append("--serve-forever" if spec.sessions is None else f"--sessions={spec.sessions}")
         if spec.shm_prepare is not None:

@@ -20,13 +20,13 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, make_dataclass
 from importlib import resources
 from pathlib import Path
 
 import jsonschema
 
-from netipc_conformance.runtime import programs
+from netipc_conformance.runtime import programs, reference
 from netipc_conformance.suite import tomlfile
 
 REPO = Path(__file__).resolve().parents[3]
@@ -41,16 +41,13 @@ class ManifestError(ValueError):
     """A manifest that cannot be used; the message names file, key and problem."""
 
 
-@dataclass(frozen=True)
-class PeerConfig:
-    auth_token: int
-    supported_profiles: int
-    preferred_profiles: int
-    max_request_payload_bytes: int
-    max_request_batch_items: int
-    max_response_payload_bytes: int
-    max_response_batch_items: int
-    packet_size: int
+# A manifest's [config]: the values a peer is configured with (WE-5), all
+# integers. The fields are the core's CONFIG_FIELDS, written once in C++
+# (NETIPC_SERVER_CONFIG_FIELDS in handshake.hpp).
+PeerConfig = make_dataclass(
+    "PeerConfig", [(name, int) for name in reference.load().CONFIG_FIELDS], frozen=True
+)
+PeerConfig.__module__ = __name__
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from netipc_conformance import __version__
+from netipc_conformance._core import EXIT_UNSUPPORTED_OPTION
 from netipc_conformance.runtime import choose as runtimes
 from netipc_conformance.suite import built_with
 from netipc_conformance.suite.manifest import ManifestError, check_program_exists, load
@@ -175,7 +176,7 @@ def pytest_sessionstart(session):
     for peer, option_probe, eof_probe in started:
         ending = option_probe.finish(deadlines.OPTION_PROBE_S)
         option_probe.kill()
-        if ending.code != 127:
+        if ending.code != EXIT_UNSUPPORTED_OPTION:
             state["probe_problems"].append(
                 f"{peer.name}: answered {MADE_UP_OPTION} with {ending.describe()}, not exit "
                 "code 127: its UNSUPPORTED verdicts cannot be told from crashes"

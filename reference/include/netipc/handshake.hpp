@@ -10,16 +10,24 @@
 
 namespace netipc {
 
+// X(type, name, initial value, peer-cli.md flag, flag help): a server's
+// (and a client's) configuration, the values a HELLO proposes (WE-5). The
+// reference peer's flags and the harness's config fields (_core.CONFIG_FIELDS,
+// _core.CONFIG_FLAGS) come from these rows.
+#define NETIPC_SERVER_CONFIG_FIELDS(X)                                                  \
+  X(std::uint64_t, auth_token, 0, "--auth-token", "auth_token (u64)")                   \
+  X(std::uint32_t, supported_profiles, kProfileNamedPipe, "--supported-profiles",       \
+    "profile bitmask")                                                                  \
+  X(std::uint32_t, preferred_profiles, kProfileNamedPipe, "--preferred-profiles",       \
+    "profile bitmask")                                                                  \
+  X(std::uint32_t, max_request_payload_bytes, 1024, "--max-request-payload", "bytes")   \
+  X(std::uint32_t, max_request_batch_items, 1, "--max-request-batch", "items")          \
+  X(std::uint32_t, max_response_payload_bytes, 1024, "--max-response-payload", "bytes") \
+  X(std::uint32_t, max_response_batch_items, 1, "--max-response-batch", "items")        \
+  X(std::uint32_t, packet_size, 65536, "--packet-size", "bytes")
+
 struct server_config {
-  std::uint64_t auth_token = 0;
-  std::uint32_t supported_profiles = kProfileNamedPipe;
-  std::uint32_t preferred_profiles = kProfileNamedPipe;
-  std::uint32_t max_request_payload_bytes = 1024;
-  std::uint32_t max_request_batch_items = 1;
-  std::uint32_t max_response_payload_bytes = 1024;
-  std::uint32_t max_response_batch_items = 1;
-  std::uint32_t packet_size = 65536;
-  bool operator==(const server_config&) const = default;
+  NETIPC_RECORD(server_config, NETIPC_SERVER_CONFIG_FIELDS)
 };
 
 // WE-8: starts at 1, +1 per accepted session.

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "netipc/record.hpp"
 #include "netipc/rules.hpp"
 
 namespace netipc {
@@ -36,11 +37,14 @@ result<std::string> pipe_name(std::string_view run_dir, std::string_view service
 std::vector<std::uint8_t> shm_hash_input(std::string_view run_dir, std::string_view service,
                                          std::uint64_t auth_token);
 
+// X(type, name, initial value): the NP-15 object names of one session.
+#define NETIPC_SHM_OBJECT_NAMES_FIELDS(X) \
+  X(std::string, mapping, {})             \
+  X(std::string, req_event, {})           \
+  X(std::string, resp_event, {})
+
 struct shm_object_names {
-  std::string mapping;
-  std::string req_event;
-  std::string resp_event;
-  bool operator==(const shm_object_names&) const = default;
+  NETIPC_RECORD(shm_object_names, NETIPC_SHM_OBJECT_NAMES_FIELDS)
 };
 
 // Local\netipc-{h}-{service}-p{profile}-s{session_id:016x}-{mapping,...}.

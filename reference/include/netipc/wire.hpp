@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "netipc/record.hpp"
 #include "netipc/rules.hpp"
 
 namespace netipc {
@@ -59,70 +60,90 @@ std::string transport_status_name(transport_status status);
 // nullopt when the name is not one of kStatusNames.
 std::optional<transport_status> transport_status_from_name(std::string_view name);
 
+// X(type, name, initial value): one row per field, in wire order.
+// Outer header (wire-envelope.md 1), 32 bytes.
+#define NETIPC_OUTER_HEADER_FIELDS(X)      \
+  X(std::uint32_t, magic, kMagic)          \
+  X(std::uint16_t, version, kVersion)      \
+  X(std::uint16_t, header_len, kHeaderLen) \
+  X(std::uint16_t, kind, kKindRequest)     \
+  X(std::uint16_t, flags, 0)               \
+  X(std::uint16_t, code, 0)                \
+  X(std::uint16_t, transport_status, 0)    \
+  X(std::uint32_t, payload_len, 0)         \
+  X(std::uint32_t, item_count, 1)          \
+  X(std::uint64_t, message_id, 0)
+
+// Continuation header (wire-envelope.md 3.1), 32 bytes.
+#define NETIPC_CONTINUATION_HEADER_FIELDS(X) \
+  X(std::uint32_t, magic, kChunkMagic)       \
+  X(std::uint16_t, version, kVersion)        \
+  X(std::uint16_t, flags, 0)                 \
+  X(std::uint64_t, message_id, 0)            \
+  X(std::uint32_t, total_message_len, 0)     \
+  X(std::uint32_t, chunk_index, 0)           \
+  X(std::uint32_t, chunk_count, 0)           \
+  X(std::uint32_t, chunk_payload_len, 0)
+
+// HELLO payload (wire-envelope.md 4.1), 44 bytes.
+#define NETIPC_HELLO_FIELDS(X)                            \
+  X(std::uint16_t, layout_version, 1)                     \
+  X(std::uint16_t, flags, 0)                              \
+  X(std::uint32_t, supported_profiles, kProfileNamedPipe) \
+  X(std::uint32_t, preferred_profiles, kProfileNamedPipe) \
+  X(std::uint32_t, max_request_payload_bytes, 1024)       \
+  X(std::uint32_t, max_request_batch_items, 1)            \
+  X(std::uint32_t, max_response_payload_bytes, 1024)      \
+  X(std::uint32_t, max_response_batch_items, 1)           \
+  X(std::uint32_t, padding, 0)                            \
+  X(std::uint64_t, auth_token, 0)                         \
+  X(std::uint32_t, packet_size, 65536)
+
+// HELLO_ACK payload (wire-envelope.md 4.2), 48 bytes.
+#define NETIPC_HELLO_ACK_FIELDS(X)                       \
+  X(std::uint16_t, layout_version, 1)                    \
+  X(std::uint16_t, flags, 0)                             \
+  X(std::uint32_t, server_supported_profiles, 0)         \
+  X(std::uint32_t, intersection_profiles, 0)             \
+  X(std::uint32_t, selected_profile, 0)                  \
+  X(std::uint32_t, agreed_max_request_payload_bytes, 0)  \
+  X(std::uint32_t, agreed_max_request_batch_items, 0)    \
+  X(std::uint32_t, agreed_max_response_payload_bytes, 0) \
+  X(std::uint32_t, agreed_max_response_batch_items, 0)   \
+  X(std::uint32_t, agreed_packet_size, 0)                \
+  X(std::uint32_t, padding, 0)                           \
+  X(std::uint64_t, session_id, 0)
+
+// The limits of ONE receive direction of a session (not on the wire).
+#define NETIPC_LIMITS_FIELDS(X)          \
+  X(std::uint32_t, max_payload_bytes, 0) \
+  X(std::uint32_t, max_batch_items, 0)   \
+  X(std::uint32_t, agreed_packet_size, 0)
+
 struct outer_header {
-  std::uint32_t magic = kMagic;
-  std::uint16_t version = kVersion;
-  std::uint16_t header_len = kHeaderLen;
-  std::uint16_t kind = kKindRequest;
-  std::uint16_t flags = 0;
-  std::uint16_t code = 0;
-  std::uint16_t transport_status = 0;
-  std::uint32_t payload_len = 0;
-  std::uint32_t item_count = 1;
-  std::uint64_t message_id = 0;
-  bool operator==(const outer_header&) const = default;
+  NETIPC_RECORD(outer_header, NETIPC_OUTER_HEADER_FIELDS)
 };
 
 struct continuation_header {
-  std::uint32_t magic = kChunkMagic;
-  std::uint16_t version = kVersion;
-  std::uint16_t flags = 0;
-  std::uint64_t message_id = 0;
-  std::uint32_t total_message_len = 0;
-  std::uint32_t chunk_index = 0;
-  std::uint32_t chunk_count = 0;
-  std::uint32_t chunk_payload_len = 0;
-  bool operator==(const continuation_header&) const = default;
+  NETIPC_RECORD(continuation_header, NETIPC_CONTINUATION_HEADER_FIELDS)
 };
 
 struct hello {
-  std::uint16_t layout_version = 1;
-  std::uint16_t flags = 0;
-  std::uint32_t supported_profiles = kProfileNamedPipe;
-  std::uint32_t preferred_profiles = kProfileNamedPipe;
-  std::uint32_t max_request_payload_bytes = 1024;
-  std::uint32_t max_request_batch_items = 1;
-  std::uint32_t max_response_payload_bytes = 1024;
-  std::uint32_t max_response_batch_items = 1;
-  std::uint32_t padding = 0;
-  std::uint64_t auth_token = 0;
-  std::uint32_t packet_size = 65536;
-  bool operator==(const hello&) const = default;
+  NETIPC_RECORD(hello, NETIPC_HELLO_FIELDS)
 };
 
 struct hello_ack {
-  std::uint16_t layout_version = 1;
-  std::uint16_t flags = 0;
-  std::uint32_t server_supported_profiles = 0;
-  std::uint32_t intersection_profiles = 0;
-  std::uint32_t selected_profile = 0;
-  std::uint32_t agreed_max_request_payload_bytes = 0;
-  std::uint32_t agreed_max_request_batch_items = 0;
-  std::uint32_t agreed_max_response_payload_bytes = 0;
-  std::uint32_t agreed_max_response_batch_items = 0;
-  std::uint32_t agreed_packet_size = 0;
-  std::uint32_t padding = 0;
-  std::uint64_t session_id = 0;
-  bool operator==(const hello_ack&) const = default;
+  NETIPC_RECORD(hello_ack, NETIPC_HELLO_ACK_FIELDS)
 };
 
-// The limits of ONE receive direction of a session.
 struct limits {
-  std::uint32_t max_payload_bytes = 0;
-  std::uint32_t max_batch_items = 0;
-  std::uint32_t agreed_packet_size = 0;
-  bool operator==(const limits&) const = default;
+  NETIPC_RECORD(limits, NETIPC_LIMITS_FIELDS)
 };
+
+static_assert(packed_size<outer_header>() == kHeaderLen);
+static_assert(packed_size<continuation_header>() == kHeaderLen);
+static_assert(packed_size<hello>() == kHelloPayloadLen);
+static_assert(packed_size<hello_ack>() == kHelloAckPayloadLen);
 
 bytes encode_outer_header(const outer_header& h);
 // Parses the first 32 bytes; message_truncated when shorter.

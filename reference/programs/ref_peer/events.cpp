@@ -25,39 +25,23 @@ void event_log::line(std::string_view text) {
   std::fflush(stdout);
 }
 
-json hello_json(const hello& h) {
-  return {{"layout_version", h.layout_version},
-          {"flags", h.flags},
-          {"supported_profiles", h.supported_profiles},
-          {"preferred_profiles", h.preferred_profiles},
-          {"max_request_payload_bytes", h.max_request_payload_bytes},
-          {"max_request_batch_items", h.max_request_batch_items},
-          {"max_response_payload_bytes", h.max_response_payload_bytes},
-          {"max_response_batch_items", h.max_response_batch_items},
-          {"padding", h.padding},
-          {"auth_token", h.auth_token},
-          {"packet_size", h.packet_size}};
+namespace {
+
+// A record as a JSON object: one key per row of its X-macro, in wire order.
+template <class Record>
+json record_json(const Record& record) {
+  json out = json::object();
+  Record::each_field([&](const char* name, auto member) { out[name] = record.*member; });
+  return out;
 }
 
-json ack_json(const hello_ack& ack) {
-  return {{"layout_version", ack.layout_version},
-          {"flags", ack.flags},
-          {"server_supported_profiles", ack.server_supported_profiles},
-          {"intersection_profiles", ack.intersection_profiles},
-          {"selected_profile", ack.selected_profile},
-          {"agreed_max_request_payload_bytes", ack.agreed_max_request_payload_bytes},
-          {"agreed_max_request_batch_items", ack.agreed_max_request_batch_items},
-          {"agreed_max_response_payload_bytes", ack.agreed_max_response_payload_bytes},
-          {"agreed_max_response_batch_items", ack.agreed_max_response_batch_items},
-          {"agreed_packet_size", ack.agreed_packet_size},
-          {"padding", ack.padding},
-          {"session_id", ack.session_id}};
-}
+}  // namespace
 
-json shm_names_json(const shm_object_names& names) {
-  return {
-      {"mapping", names.mapping}, {"req_event", names.req_event}, {"resp_event", names.resp_event}};
-}
+json hello_json(const hello& h) { return record_json(h); }
+
+json ack_json(const hello_ack& ack) { return record_json(ack); }
+
+json shm_names_json(const shm_object_names& names) { return record_json(names); }
 
 json latency_percentiles(std::vector<double> latencies_us) {
   json out = json::object();

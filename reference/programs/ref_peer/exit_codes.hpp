@@ -1,21 +1,11 @@
-// The peer's exit codes (docs/peer-cli.md). Distinct per ending, so a
-// harness can tell a rejected handshake from a dropped pipe without parsing.
+// The exit code for each way a pipe session ends; the codes themselves are
+// in netipc/peer_exit_codes.hpp (docs/peer-cli.md).
 #pragma once
 
+#include "netipc/peer_exit_codes.hpp"
 #include "netipc/win32/failure.hpp"
 
 namespace netipc::peer {
-
-enum exit_code : int {
-  exit_ok = 0,
-  exit_bad_arguments = 2,  // includes an invalid service name, before any pipe
-  exit_rejected = 3,       // a handshake ended with a non-OK transport_status
-  exit_disconnected = 4,   // the other side left when it should not have
-  exit_protocol = 5,       // the other side broke a rule of the contract
-  exit_timeout = 6,        // a wait reached --deadline-ms
-  exit_win32_error = 7,    // any other Win32 failure
-  exit_unsupported_option = 127,
-};
 
 constexpr exit_code exit_code_for(win32::close_reason reason) {
   switch (reason) {

@@ -13,14 +13,9 @@ namespace {
 // longest any single wait may take.
 void add_config_flags(CLI::App& app, peer_args& a, std::uint64_t& deadline_ms) {
   server_config& c = a.config;
-  app.add_option("--auth-token", c.auth_token, "auth_token (u64)");
-  app.add_option("--supported-profiles", c.supported_profiles, "profile bitmask");
-  app.add_option("--preferred-profiles", c.preferred_profiles, "profile bitmask");
-  app.add_option("--max-request-payload", c.max_request_payload_bytes, "bytes");
-  app.add_option("--max-request-batch", c.max_request_batch_items, "items");
-  app.add_option("--max-response-payload", c.max_response_payload_bytes, "bytes");
-  app.add_option("--max-response-batch", c.max_response_batch_items, "items");
-  app.add_option("--packet-size", c.packet_size, "bytes");
+#define NETIPC_CONFIG_OPTION(type, name, init, flag, help) app.add_option(flag, c.name, help);
+  NETIPC_SERVER_CONFIG_FIELDS(NETIPC_CONFIG_OPTION)
+#undef NETIPC_CONFIG_OPTION
   app.add_option("--deadline-ms", deadline_ms, "longest single wait (connect, accept, I/O)")
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{86'400'000}));
 }
