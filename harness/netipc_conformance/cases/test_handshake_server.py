@@ -201,7 +201,6 @@ def test_hello_padding_is_a_bad_envelope(ctx):
     needs=["sessions"],
 )
 def test_next_client_is_served_after_a_rejection(ctx):
-    ctx.require_sessions(2)
     ctx.start_server(sessions=2)
     token = ctx.peer.config.auth_token
     bad = drive.client_handshake(ctx.agent, ctx.pipe_name, ctx.hello(auth_token=token ^ 1))
@@ -266,7 +265,6 @@ def test_malformed_hello_gets_no_ok_ack(ctx):
     needs=["sessions"],
 )
 def test_malformed_hello_ends_that_session_only(ctx):
-    ctx.require_sessions(2)
     ctx.start_server(sessions=2)
     handle = drive.connect(ctx.agent, ctx.pipe_name)
     ctx.agent.write(handle, b"XXXX" + ctx.core.hello_message(ctx.hello())[4:])
@@ -282,7 +280,6 @@ def test_malformed_hello_ends_that_session_only(ctx):
     needs=["sessions"],
 )
 def test_session_ids_count_from_one(ctx):
-    ctx.require_sessions(3)
     ctx.start_server(sessions=3)
     seen = []
     for _ in range(3):

@@ -22,6 +22,7 @@ COLOURS = {
     "XFAIL": "#6a1b9a",
     "XPASS": "#ad1457",
     "ERROR": "#4e342e",
+    "FLAKY": "#f9a825",
 }
 
 
