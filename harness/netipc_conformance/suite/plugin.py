@@ -15,20 +15,14 @@ from __future__ import annotations
 import fnmatch
 import itertools
 import os
-import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from netipc_conformance import __version__
 from netipc_conformance.runtime import choose as runtimes
-from netipc_conformance.suite import built_with
 from netipc_conformance.suite.manifest import ManifestError, check_program_exists, load
 from netipc_conformance.suite.verdicts import (
-    ALL_VERDICTS,
     ERROR,
-    FAIL,
     FLAKY,
     NON_STRICT,
     UNSUPPORTED,
@@ -384,41 +378,6 @@ def _is_worker(config) -> bool:
     return hasattr(config, "workerinput")
 
 
-def _build_report(config) -> dict:
-    state = config.stash[STATE]
-    gate = engine.gate(state.results, state.expected, state.selected, state.strict, state.repeat)
-    report = {
-        "format": 1,
-        "harness_version": __version__,
-        "generated": datetime.now(UTC).isoformat(timespec="seconds"),
-        "wall_time_s": round(time.monotonic() - state.started, 1),
-        "runtime": state.runtime_kind,
-        "peers": [
-            {
-                "name": p.name,
-                "language": p.language,
-                "tier": p.tier,
-                "manifest": str(p.path),
-                "built_with": built_with.describe(p.program),
-            }
-            for p in state.peers
-        ],
-        "summary": gate.counts(),
-        "gate": {
-            "passed": gate.passed and not state.probe_problems,
-            "problems": [*gate.problems, *state.probe_problems],
-        },
-        "notes": state.notes,
-        "results": gate.results,
-    }
-    # Only when asked for, so a plain run's report is as it always was.
-    if state.strict:
-        report["strict"] = True
-    if state.repeat > 1:
-        report["repeat"] = state.repeat
-    return report
-
-
 def pytest_unconfigure(config):
     state = config.stash.get(STATE, None)
     if state is not None and state.runtime is not None:
@@ -432,8 +391,8 @@ def pytest_sessionfinish(session, exitstatus):
     # 5: no case was collected; the runner turns it into exit 2, never a green gate.
     if STATE not in config.stash or exitstatus in (2, 3, 4, 5) or _is_worker(config):
         return
-    report = _build_report(config)
-    config.stash[STATE].report = report
+    state = config.stash[STATE]
+    report = state.report = reports.build(state)
     _junit_flaky(config, report)
     report_dir = config.getoption("--report-dir")
     if report_dir:
@@ -461,41 +420,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     state = config.stash.get(STATE, None)
     if state is None or state.report is None:
         return
-    report = state.report
-    tr = terminalreporter
-    tr.section("netipc conformance")
-    by_family: dict[str, dict[str, float]] = {}
-    for r in report["results"]:
-        key = f"{r['family']}-{r['role']}"
-        row = by_family.setdefault(key, {**dict.fromkeys(ALL_VERDICTS, 0), "time": 0.0})
-        row[r["verdict"]] += 1
-        row["time"] += r["duration_s"]
-    # Case time is summed over parallel workers, so it can exceed the wall time.
-    tr.write_line(
-        f"{'family-role':<14}" + "".join(f"{v:>12}" for v in ALL_VERDICTS) + f"{'case time':>11}"
-    )
-    for family, row in sorted(by_family.items()):
-        tr.write_line(
-            f"{family:<14}"
-            + "".join(f"{row[v]:>12}" for v in ALL_VERDICTS)
-            + f"{row['time']:>10.1f}s"
-        )
-    # One line per departure, with where its evidence is; pytest's tracebacks
-    # only with `run -v` or `--full-trace`.
+    terminalreporter.section("netipc conformance")
     where = Path(config.getoption("--report-dir") or ".") / "report.json"
-    for index, r in enumerate(report["results"]):
-        if r["verdict"] in (FAIL, XPASS, ERROR, NON_STRICT, FLAKY):
-            message = (r["message"].splitlines() or [""])[0]
-            tr.write_line(
-                f"{r['verdict']:<10} {r['case']} [{r['peer']}] {message} "
-                f"(evidence: {where} results[{index}])"
-            )
-    counts = ", ".join(f"{n} {v}" for v, n in report["summary"].items() if n)
-    gate = "passed" if report["gate"]["passed"] else "FAILED"
-    for problem in report["gate"]["problems"]:
-        tr.write_line(f"gate: {problem}")
-    for note in report["notes"]:
-        tr.write_line(f"note: {note}")
-    # Which runtime produced the verdicts: Wine cannot show every Win32 behaviour.
-    runtime = f"{report['runtime']} runtime"
-    tr.write_line(f"gate {gate}: {counts} in {report['wall_time_s']} s ({runtime})")
+    for line in reports.summary_lines(state.report, where):
+        terminalreporter.write_line(line)
