@@ -196,6 +196,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         verbose=args.verbose,
         jobs=args.jobs,
         full_trace=args.full_trace,
+        strict=args.strict,
+        repeat=args.repeat,
     )
 
 
@@ -349,6 +351,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--full-trace", action="store_true", help="pytest's whole traceback for every FAIL"
+    )
+    run.add_argument(
+        "--strict", action="store_true", help="a NON-STRICT verdict (a SHOULD) fails the gate"
+    )
+    run.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        metavar="N",
+        help="run every case N times; a case whose verdict differs between them is FLAKY "
+        "(fails the gate)",
     )
     _add_runtime_option(run)
     _add_programs_option(run)

@@ -156,3 +156,30 @@ def test_ci_gate_exit_codes_and_last_lines(tmp_path, faulty):
     refused = gate(tmp_path, str(bad))
     assert refused.returncode == 2
     assert "bad.toml" in refused.stdout + refused.stderr
+
+
+def test_a_must_failure_inside_a_should_case_is_fail(tmp_path, c_peer_built):
+    # A client whose HELLO has nonzero flags: in CH-C-02 (a SHOULD case, WE-4)
+    # the reference server's decision rejects it, a MUST of WE-7. The verdict
+    # is that requirement's (FAIL), not the case's (it was NON-STRICT).
+    fault = faults.Fault("hello_flags_nonzero", "WE-5", "client", "flags", ("CH-C-02",))
+    manifest = faults.faulty_manifest(C_PEER, fault, tmp_path)
+    code, report = run(tmp_path, "--peer", str(manifest), "--cases", "CH-C-02")
+    result = only_result(report)
+    assert (code, result["strength"], result["verdict"]) == (1, "SHOULD", "FAIL"), result
+    assert result["message"].startswith("WE-7: reference decision"), result["message"]
+
+
+def test_repeat_runs_every_case_n_times_and_reports_each_verdict(tmp_path, c_peer_built):
+    code, report = run(
+        tmp_path, "--peer", str(C_PEER), "--cases", f"{CASE},MULTI-S-05", "--repeat", "2"
+    )
+    assert code == 0, report["gate"]
+    assert report["repeat"] == 2
+    assert [(r["case"], r["verdict"], r["verdicts"]) for r in report["results"]] == [
+        (CASE, "PASS", ["PASS", "PASS"]),
+        ("MULTI-S-05", "PASS", ["PASS", "PASS"]),
+    ]
+    assert report["summary"]["FLAKY"] == 0
+    junit = (tmp_path / "reports" / "junit.xml").read_text(encoding="utf-8")
+    assert junit.count("<testcase ") == 4  # one per case and run

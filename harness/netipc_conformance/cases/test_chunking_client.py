@@ -80,7 +80,6 @@ BOUNDARY_SIZES = sorted({0, 1, BUDGET - 1, BUDGET, BUDGET + 1, 3 * BUDGET + 1})
     ],
 )
 def test_client_echo_at_every_boundary_size(ctx, variant):
-    ctx.require("full")
     size = variant.value
     if size > ctx.peer.config.max_request_payload_bytes:
         raise unsupported(f"{size} bytes is above the peer's request payload limit")

@@ -190,7 +190,6 @@ def expect_session_ends(ctx, session, echoes: int, what: str) -> None:
     ],
 )
 def test_broken_sequence_ends_that_session_only(ctx):
-    ctx.require_sessions(2)
     ctx.start_server(sessions=2)
     session = drive.client_handshake(ctx.agent, ctx.pipe_name, ctx.hello(packet_size=PACKET))
     message = drive.request(drive.pattern(100), 1)

@@ -91,7 +91,6 @@ def test_client_killed(ctx):
     ],
 )
 def test_server_stays_available_after_a_disconnect(ctx):
-    ctx.require_sessions(2)
     ctx.start_server(sessions=2)
     session = drive.client_handshake(ctx.agent, ctx.pipe_name, ctx.hello(packet_size=64))
     ctx.agent.write(session.handle, chunked_first_packet(ctx, session.ack))

@@ -157,7 +157,6 @@ def test_server_closing_before_ack_ends_the_client(ctx):
     ],
 )
 def test_client_respects_a_lowered_payload_limit(ctx):
-    ctx.require("full")
     conv = client_side.start(ctx, payload_size=96)
     ack = client_side.reference_ack(ctx, conv)
     ack.agreed_max_request_payload_bytes = 64

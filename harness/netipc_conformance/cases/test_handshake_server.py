@@ -336,7 +336,6 @@ def test_hello_padding_is_a_bad_envelope(ctx):
     ],
 )
 def test_next_client_is_served_after_a_rejection(ctx):
-    ctx.require_sessions(2)
     server = ctx.start_server(sessions=2)
     hello = ctx.hello(auth_token=ctx.peer.config.auth_token ^ 1)
     handle = drive.connect(ctx.agent, ctx.pipe_name)
@@ -457,7 +456,6 @@ def test_malformed_hello_gets_no_ok_ack(ctx, variant):
     ],
 )
 def test_malformed_hello_ends_that_session_only(ctx):
-    ctx.require_sessions(2)
     ctx.start_server(sessions=2)
     handle = drive.connect(ctx.agent, ctx.pipe_name)
     ctx.agent.write(handle, b"XXXX" + ctx.core.hello_message(ctx.hello())[4:])
@@ -476,7 +474,6 @@ def test_malformed_hello_ends_that_session_only(ctx):
     ],
 )
 def test_session_ids_count_from_one(ctx):
-    ctx.require_sessions(3)
     ctx.start_server(sessions=3)
     seen = []
     for _ in range(3):

@@ -21,7 +21,6 @@ DEPTH = 16
     ],
 )
 def test_pipelined_requests_are_answered_by_id(ctx):
-    ctx.require("full")
     ctx.start_server()
     session = drive.client_handshake(ctx.agent, ctx.pipe_name, ctx.hello())
     ack = session.ack
@@ -52,7 +51,6 @@ def test_pipelined_requests_are_answered_by_id(ctx):
     ],
 )
 def test_batch_is_echoed_item_for_item(ctx):
-    ctx.require("batches")
     ctx.start_server()
     session = drive.client_handshake(
         ctx.agent, ctx.pipe_name, ctx.hello(max_request_batch_items=4, max_response_batch_items=4)
@@ -92,7 +90,6 @@ def test_batch_is_echoed_item_for_item(ctx):
     ],
 )
 def test_client_matches_out_of_order_answers(ctx):
-    ctx.require("pipelining")
     window = 4
     conv = client_side.start(ctx, payload_size=32, messages=2 * window, pipeline=window)
     ack = client_side.accept_with(ctx, conv)
@@ -116,7 +113,6 @@ def test_client_matches_out_of_order_answers(ctx):
     ],
 )
 def test_client_batch_round_trip(ctx):
-    ctx.require("batches")
     config = ctx.peer.config
     items = min(3, config.max_request_batch_items)
     conv = client_side.start(ctx, payload_size=24, batch=items)

@@ -43,7 +43,6 @@ def echo_once(ctx, session, message_id: int) -> None:
     ],
 )
 def test_many_concurrent_clients(ctx):
-    ctx.require_sessions(CLIENTS)
     ctx.start_server(sessions=CLIENTS)
     handles = [drive.connect(ctx.agent, ctx.pipe_name) for _ in range(CLIENTS)]
     hello = ctx.core.hello_message(ctx.hello())
@@ -72,7 +71,6 @@ def test_many_concurrent_clients(ctx):
     ],
 )
 def test_silent_client_does_not_block_others(ctx):
-    ctx.require_sessions(2)
     ctx.start_server(sessions=2)
     silent = drive.connect(ctx.agent, ctx.pipe_name)
     session = drive.client_handshake(ctx.agent, ctx.pipe_name, ctx.hello())
@@ -181,7 +179,6 @@ def test_pipe_buffers_hold_a_packet(ctx):
     ],
 )
 def test_clients_of_every_implementation_at_once(ctx):
-    ctx.require_sessions(2)
     # Full-tier clients all run with the server's config, so each is accepted.
     clients = [p for p in ctx.all_peers if p.is_full]
     ctx.start_server(sessions=len(clients))

@@ -33,6 +33,7 @@ from pathlib import Path
 
 import pytest
 
+from .engine import missing_need
 from .outcomes import StartFailure
 
 DIR_ENV = "NETIPC_BLOCKED_DIR"
@@ -71,16 +72,10 @@ def roles_of(item) -> list[tuple[str, str]]:
 
 
 def lacks_a_need(item) -> bool:
-    """Whether the peer lacks a capability the case needs (CaseContext.require)."""
+    """Whether the peer lacks a capability the case needs (engine.missing_need)."""
     info = item.function.netipc_case
     target = item.callspec.params["target"]
-    peer = target[0] if info.role == "pair" else target
-    for need in info.needs:
-        if need == "full" and not peer.is_full:
-            return True
-        if need != "full" and not getattr(peer.capabilities, need, False):
-            return True
-    return False
+    return bool(missing_need(info, target[0] if info.role == "pair" else target))
 
 
 class BlockedRoles:

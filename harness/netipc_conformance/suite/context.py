@@ -86,20 +86,9 @@ class CaseContext:
     def server_config(self, **overrides):
         return drive.server_config_for((self.peer or self.server_peer).config, **overrides)
 
-    def require_sessions(self, count: int) -> None:
-        if count > 1:
-            self.require("sessions")
-
     def declares(self, capability: str) -> bool:
         """Whether the peer's manifest declares this capability."""
         return bool(getattr((self.peer or self.server_peer).capabilities, capability, False))
-
-    def require(self, capability: str) -> None:
-        peer = self.peer or self.server_peer
-        if capability == "full" and not peer.is_full:
-            raise unsupported("needs the full peer CLI; the minimal tier cannot show it")
-        if capability != "full" and not getattr(peer.capabilities, capability, False):
-            raise unsupported(f"the manifest does not declare capability {capability!r}")
 
     def config(self, peer: Manifest | None = None, **overrides):
         return launch.config_with(peer or self.peer, **overrides)

@@ -1,8 +1,11 @@
 """How a case says what it found. Each raises; the plugin turns it into a verdict.
 
-- violation(): the peer broke the case's clause. FAIL for a MUST case,
-  NON-STRICT for a SHOULD case. The message names the clause, the field or
-  byte, expected and actual.
+- violation(): the peer broke a clause. It carries the strength of the
+  requirement that failed (engine.failure_strength): given with strength=,
+  else the case's for a clause the case cites, else the clause's own; FAIL
+  when that is MUST (the pipe not found is FAIL in any case), else
+  NON-STRICT. The message names the clause, the field or byte, expected and
+  actual.
 - unsupported(): the peer lacks what the case needs (a capability, the full
   tier) or Wine cannot show it; never a pass.
 - observed(): INFO cases record what they saw and pass as INFO.
@@ -15,8 +18,14 @@ from __future__ import annotations
 
 
 class Violation(AssertionError):
-    def __init__(self, clause: str, field: str, expected, actual, note: str = ""):
+    """strength: MUST, SHOULD or INFO when this expectation's own strength is
+    not the one engine.failure_strength derives from its clause."""
+
+    def __init__(
+        self, clause: str, field: str, expected, actual, note: str = "", strength: str | None = None
+    ):
         self.clause, self.field, self.expected, self.actual = clause, field, expected, actual
+        self.strength = strength
         text = f"{clause}: {field}: expected {expected}, actual {actual}"
         super().__init__(f"{text} ({note})" if note else text)
 
@@ -41,17 +50,29 @@ class StartFailure(Exception):
 NOT_CHECKABLE_UNDER_WINE = "not checkable under Wine"
 
 
-def violation(clause: str, field: str, expected, actual, note: str = "") -> Violation:
-    return Violation(clause, field, expected, actual, note)
+def violation(
+    clause: str, field: str, expected, actual, note: str = "", strength: str | None = None
+) -> Violation:
+    return Violation(clause, field, expected, actual, note, strength)
 
 
-def expect(condition: bool, clause: str, field: str, expected, actual, note: str = "") -> None:
+def expect(
+    condition: bool,
+    clause: str,
+    field: str,
+    expected,
+    actual,
+    note: str = "",
+    strength: str | None = None,
+) -> None:
     if not condition:
-        raise Violation(clause, field, expected, actual, note)
+        raise Violation(clause, field, expected, actual, note, strength)
 
 
-def expect_equal(clause: str, field: str, expected, actual, note: str = "") -> None:
-    expect(expected == actual, clause, field, expected, actual, note)
+def expect_equal(
+    clause: str, field: str, expected, actual, note: str = "", strength: str | None = None
+) -> None:
+    expect(expected == actual, clause, field, expected, actual, note, strength)
 
 
 def unsupported(reason: str) -> Unsupported:

@@ -2,48 +2,42 @@
 
 Loaded by `netipc-conformance run` (-p netipc_conformance.suite.plugin). It
 parametrizes every case over the given peers (PAIR cases over every server x
-client pair), gives each a CaseContext, maps each outcome to a verdict,
-applies the expected-failure lists, and writes the reports. The run's exit
-status is the gate: 0 passed, 1 failed.
+client pair, and over the repetitions of run --repeat N), gives each a
+CaseContext, refuses a case whose `needs` the peer lacks before its body
+runs, and hands what each case raised to the engine (engine.py), which
+holds the run's state and judges it; pytest's own outcome (and junit.xml)
+follows the engine's verdict. At the end it writes the reports from the
+engine's results. The run's exit status is the gate: 0 passed, 1 failed.
 """
 
 from __future__ import annotations
 
 import itertools
 import os
-import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from netipc_conformance import __version__
 from netipc_conformance._core import EXIT_UNSUPPORTED_OPTION
 from netipc_conformance.runtime import choose as runtimes
-from netipc_conformance.suite import built_with
 from netipc_conformance.suite.manifest import ManifestError, check_program_exists, load
 from netipc_conformance.suite.registry import id_matches
 from netipc_conformance.suite.verdicts import (
-    ALL_VERDICTS,
     ERROR,
-    FAIL,
-    INFO,
+    FLAKY,
     NON_STRICT,
-    PASS,
     UNSUPPORTED,
+    XPASS,
     ExpectedFailuresError,
-    Result,
-    evaluate,
     load_expected,
 )
 
-from . import blocking, deadlines, launch
+from . import blocking, deadlines, engine, launch
 from . import report as reports
 from .context import AgentPool, CaseContext
-from .outcomes import Observation, StartFailure, Unsupported, Violation
+from .outcomes import StartFailure, Unsupported
 
-RESULTS = pytest.StashKey[list]()
-STATE = pytest.StashKey[dict]()
+STATE = pytest.StashKey[engine.RunState]()
 
 
 def pytest_addoption(parser):
@@ -59,6 +53,15 @@ def pytest_addoption(parser):
         default=None,
         help="what runs the Windows programs: auto (native on Windows, else wine), wine or "
         "native (default: $NETIPC_RUNTIME, else auto)",
+    )
+    group.addoption(
+        "--netipc-strict", action="store_true", help="a NON-STRICT verdict fails the gate"
+    )
+    group.addoption(
+        "--netipc-repeat",
+        type=int,
+        default=1,
+        help="run every case N times; a case whose verdict differs between them is FLAKY",
     )
 
 
@@ -85,18 +88,19 @@ def pytest_configure(config):
         runtime_kind = runtimes.resolve(config.getoption("--netipc-runtime"))
     except (ManifestError, ExpectedFailuresError, runtimes.RuntimeChoiceError) as exc:
         raise pytest.UsageError(str(exc)) from None
-    config.stash[STATE] = {
-        "peers": peers,
-        "runtime_kind": runtime_kind,
-        "expected": expected,
-        "started": time.monotonic(),
-        "probe_problems": [],
-        "notes": [],
-    }
-    config.stash[RESULTS] = []
+    repeat = config.getoption("--netipc-repeat")
+    if repeat < 1:
+        raise pytest.UsageError(f"--repeat {repeat}: must be 1 or more")
+    state = config.stash[STATE] = engine.RunState(
+        peers=peers,
+        runtime_kind=runtime_kind,
+        expected=expected,
+        strict=config.getoption("--netipc-strict"),
+        repeat=repeat,
+    )
     blocking.register(config)
     if not _is_worker(config):  # workers ship results in their reports
-        config.pluginmanager.register(_Collector(config.stash[RESULTS]), "netipc-collector")
+        config.pluginmanager.register(_Collector(state), "netipc-collector")
 
 
 def _scoped(entry, peer_name: str):
@@ -110,7 +114,10 @@ def pytest_generate_tests(metafunc):
     state = metafunc.config.stash.get(STATE, None)
     if info is None or state is None:
         return
-    peers = state["peers"]
+    peers = state.peers
+    if state.repeat > 1:
+        runs = range(1, state.repeat + 1)
+        metafunc.parametrize("repetition", runs, ids=[f"run{i}" for i in runs])
     if info.role == "pair":
         # The matrix is of full-tier peers; minimal ones are judged on their
         # own (their pairing is the echo test they came with).
@@ -133,7 +140,7 @@ def pytest_collection_modifyitems(config, items):
         items[:] = keep
     state = config.stash.get(STATE, None)
     if state is not None and patterns != ["*"]:
-        state["selected"] = {item.function.netipc_case.id for item in keep}
+        state.selected = {item.function.netipc_case.id for item in keep}
 
 
 @pytest.fixture(scope="session")
@@ -142,8 +149,8 @@ def runtime(request):
     pytest-xdist worker a view of it (under Wine: one prefix and one
     wineserver for the whole run)."""
     state = request.config.stash[STATE]
-    if "runtime" in state:
-        yield state["runtime"]
+    if state.runtime is not None:
+        yield state.runtime
         return
     view = runtimes.attach_worker(os.environ)
     yield view
@@ -166,24 +173,24 @@ def pytest_sessionstart(session):
     if state is None or _is_worker(session.config):
         return
     try:
-        runtime = state["runtime"] = runtimes.start(state["runtime_kind"])
+        runtime = state.runtime = runtimes.start(state.runtime_kind)
     except runtimes.RuntimeUnavailable as exc:
         raise pytest.UsageError(str(exc)) from None
     # Set before pytest-xdist spawns its workers, which inherit them.
     os.environ.update(runtimes.worker_env(runtime))
     # Both probes of every full peer run at once: their waits overlap.
-    started = [(peer, *_start_probes(runtime, peer)) for peer in state["peers"] if peer.is_full]
+    started = [(peer, *_start_probes(runtime, peer)) for peer in state.peers if peer.is_full]
     for peer, option_probe, eof_probe in started:
         ending = option_probe.finish(deadlines.OPTION_PROBE_S)
         option_probe.kill()
         if ending.code != EXIT_UNSUPPORTED_OPTION:
-            state["probe_problems"].append(
+            state.probe_problems.append(
                 f"{peer.name}: answered {MADE_UP_OPTION} with {ending.describe()}, not exit "
                 "code 127: its UNSUPPORTED verdicts cannot be told from crashes"
             )
         note = _serve_forever_note(peer, eof_probe)
         if note:
-            state["notes"].append(note)
+            state.notes.append(note)
 
 
 def _start_probes(runtime, peer):
@@ -222,6 +229,12 @@ def target():
     raise pytest.UsageError("no peer given: run cases through `netipc-conformance run --peer`")
 
 
+@pytest.fixture
+def repetition():
+    """Which run of the case this is (1..N under run --repeat N)."""
+    return 1
+
+
 @pytest.fixture(scope="session")
 def agents(runtime):
     pool = AgentPool(runtime)
@@ -230,9 +243,9 @@ def agents(runtime):
 
 
 @pytest.fixture
-def ctx(request, runtime, agents, target):
+def ctx(request, runtime, agents, target, repetition):
     info = request.function.netipc_case
-    peers = request.config.stash[STATE]["peers"]
+    peers = request.config.stash[STATE].peers
     if info.role == "pair":
         server_peer, client_peer = target
         context = CaseContext(
@@ -250,6 +263,19 @@ def ctx(request, runtime, agents, target):
     context.close()
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem):
+    """A case whose `needs` the peer lacks is UNSUPPORTED before its body runs."""
+    info = getattr(pyfuncitem.function, "netipc_case", None)
+    if info is None or not hasattr(pyfuncitem, "callspec"):
+        return None
+    target = pyfuncitem.callspec.params["target"]
+    missing = engine.missing_need(info, target[0] if info.role == "pair" else target)
+    if missing:
+        raise Unsupported(missing)
+    return None
+
+
 def _peer_label(item) -> tuple[str, str | None, str | None]:
     target = item.callspec.params["target"]
     if isinstance(target, tuple):
@@ -258,25 +284,16 @@ def _peer_label(item) -> tuple[str, str | None, str | None]:
     return target.name, None, None
 
 
-def _verdict(info, call, context) -> tuple[str, str]:
+def _raised(call, context) -> BaseException | None:
+    """What the case raised, as the engine judges it."""
     exc = None if call.excinfo is None else call.excinfo.value
     if not isinstance(exc, Unsupported | StartFailure) and context is not None:
         # A peer that never started leaves nothing to judge: whatever the case
         # concluded (a timeout blamed on NP-7, say) is void.
         exc = context.start_failure() or exc
-    if isinstance(exc, StartFailure) or (isinstance(exc, blocking.Blocked) and exc.error):
-        return ERROR, str(exc)
-    if exc is None:
-        return (INFO, "") if info.strength == "INFO" else (PASS, "")
-    if isinstance(exc, Unsupported):
-        return UNSUPPORTED, str(exc)
-    if isinstance(exc, Observation):
-        return INFO, str(exc)
-    if isinstance(exc, Violation):
-        return (NON_STRICT if info.strength != "MUST" else FAIL), str(exc)
-    if isinstance(exc, AssertionError):
-        return FAIL, str(exc).splitlines()[0] if str(exc) else "assertion failed"
-    return FAIL, f"harness error: {type(exc).__name__}: {exc}"
+    if isinstance(exc, blocking.Blocked) and exc.error:
+        return StartFailure(str(exc))  # blocked by a peer that could not start
+    return exc
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -284,7 +301,12 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     rep = outcome.get_result()
     info = getattr(getattr(item, "function", None), "netipc_case", None)
-    if info is None or RESULTS not in item.config.stash:
+    state = item.config.stash.get(STATE, None)
+    if info is None or state is None:
+        return
+    context = getattr(item, "netipc_context", None)
+    if call.when == "teardown":
+        _ship(item, rep, context)
         return
     if (
         call.when == "setup"
@@ -295,128 +317,84 @@ def pytest_runtest_makereport(item, call):
     elif call.when != "call":
         return
     else:
-        verdict, message = _verdict(info, call, getattr(item, "netipc_context", None))
+        verdict, message = engine.outcome(info, _raised(call, context))
     label, server_name, client_name = _peer_label(item)
-    context = getattr(item, "netipc_context", None)
-    item.netipc_result = {
-        "case": info.id,
-        "family": info.family,
-        "role": info.role,
-        "clauses": list(info.clauses),
-        "strength": info.strength,
-        "statement": info.statement,
-        "peer": label,
-        "server_peer": server_name,
-        "client_peer": client_name,
-        "raw_verdict": verdict,
-        "message": message,
-        "duration_s": round(call.duration, 3),
-        "context": context,
-    }
-    # pytest's own counts (and junit.xml) agree with the gate: a listed
-    # failure is xfailed, a listed case that passed is a failure.
-    listed = next(
-        (e for e in item.config.stash[STATE]["expected"] if e.matches(info.id, label)), None
+    item.netipc_result = engine.CaseResult(
+        case=info.id,
+        family=info.family,
+        role=info.role,
+        clauses=list(info.clauses),
+        strength=info.strength,
+        statement=info.statement,
+        peer=label,
+        server_peer=server_name,
+        client_peer=client_name,
+        raw_verdict=verdict,
+        message=message,
+        duration_s=round(call.duration, 3),
+        repetition=item.callspec.params.get("repetition", 1),
     )
-    if verdict == ERROR:
-        rep.outcome, rep.longrepr = "failed", message
-    elif verdict == UNSUPPORTED:
+    # pytest's own counts (and junit.xml) agree with the gate: the engine's
+    # judge decides (a listed failure is xfailed, a listed pass a failure).
+    judgement = engine.judge(info.id, label, verdict, message, state.expected, state.strict)
+    kind = engine.pytest_outcome(judgement)
+    if kind == "skipped":
         rep.outcome, rep.longrepr = "skipped", (str(item.path), item.location[1], message)
-    elif listed and verdict == FAIL and message.startswith(listed.message or ""):
-        rep.outcome, rep.longrepr, rep.wasxfail = "skipped", None, listed.reason
-    elif listed and verdict == PASS:
-        rep.outcome, rep.longrepr = "failed", f"XPASS: listed as failing ({listed.reason})"
-    elif verdict != FAIL:
+    elif kind == "xfailed":
+        rep.outcome, rep.longrepr, rep.wasxfail = "skipped", None, judgement.xfail_reason
+    elif kind == "passed":
         rep.outcome, rep.longrepr = "passed", None
+    elif judgement.verdict == XPASS:
+        rep.outcome, rep.longrepr = "failed", f"XPASS: listed as failing ({judgement.xfail_reason})"
+    elif verdict in (ERROR, NON_STRICT) or rep.outcome != "failed":
+        rep.outcome, rep.longrepr = "failed", message
 
 
-def pytest_runtest_logfinish(nodeid, location):
-    pass
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_runtest_teardown(item, nextitem):
+def _ship(item, rep, context) -> None:
+    """The result, with its evidence (complete once the case's fixtures are
+    torn down), rides on the teardown report to the controller: in this
+    process, or from a pytest-xdist worker (extra report attributes travel
+    with it; junit.xml does not copy them)."""
     result = getattr(item, "netipc_result", None)
     if result is None:
         return
-    context = result.pop("context")
-    result["evidence"] = context.evidence.as_dict() if context else {}
-    # The teardown report carries it to pytest_runtest_logreport: in this
-    # process, or in the controller when pytest-xdist runs cases in workers.
-    item.user_properties.append(("netipc_result", result))
+    result.evidence = context.evidence.as_dict() if context else {}
+    rep.netipc_result = result.as_dict()
 
 
 class _Collector:
-    """Gathers the results shipped by teardown reports, into the run's stash."""
+    """Hands the results shipped by teardown reports to the run's state."""
 
-    def __init__(self, results: list):
-        self.results = results
+    def __init__(self, state: engine.RunState):
+        self.state = state
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report):
-        if report.when != "teardown":
-            return
-        for name, value in report.user_properties:
-            if name == "netipc_result":
-                self.results.append(value)
-        # Taken out before junitxml would copy the whole evidence into properties.
-        report.user_properties = [p for p in report.user_properties if p[0] != "netipc_result"]
+        shipped = getattr(report, "netipc_result", None)
+        if report.when == "teardown" and shipped is not None:
+            self.state.results.append(engine.CaseResult(**shipped))
 
 
 def _is_worker(config) -> bool:
     return hasattr(config, "workerinput")
 
 
-def _build_report(config) -> dict:
-    state = config.stash[STATE]
-    raw = sorted(config.stash[RESULTS], key=lambda r: (r["family"], r["case"], r["peer"]))
-    results = [
-        Result(r["case"], r["peer"], r["raw_verdict"], r["message"], tuple(r["clauses"]))
-        for r in raw
-    ]
-    gate = evaluate(results, state["expected"], state.get("selected"))
-    for r, final in zip(raw, gate.results, strict=True):
-        r["verdict"], r["xfail_reason"] = final.verdict, final.xfail_reason
-    report = {
-        "format": 1,
-        "harness_version": __version__,
-        "generated": datetime.now(UTC).isoformat(timespec="seconds"),
-        "wall_time_s": round(time.monotonic() - state["started"], 1),
-        "runtime": state["runtime_kind"],
-        "peers": [
-            {
-                "name": p.name,
-                "language": p.language,
-                "tier": p.tier,
-                "manifest": str(p.path),
-                "built_with": built_with.describe(p.program),
-            }
-            for p in state["peers"]
-        ],
-        "summary": gate.counts(),
-        "gate": {
-            "passed": gate.passed and not state["probe_problems"],
-            "problems": [*gate.problems, *state["probe_problems"]],
-        },
-        "notes": state["notes"],
-        "results": raw,
-    }
-    return report
-
-
 def pytest_unconfigure(config):
     state = config.stash.get(STATE, None)
-    if state and "runtime" in state:
-        state.pop("runtime").close()
+    if state is not None and state.runtime is not None:
+        runtime, state.runtime = state.runtime, None
+        runtime.close()
 
 
+@pytest.hookimpl(tryfirst=True)  # before junitxml writes its file
 def pytest_sessionfinish(session, exitstatus):
     config = session.config
     # 5: no case was collected; the runner turns it into exit 2, never a green gate.
     if STATE not in config.stash or exitstatus in (2, 3, 4, 5) or _is_worker(config):
         return
-    report = _build_report(config)
-    config.stash[STATE]["report"] = report
+    state = config.stash[STATE]
+    report = state.report = reports.build(state)
+    _junit_flaky(config, report)
     report_dir = config.getoption("--report-dir")
     if report_dir:
         path = Path(report_dir)
@@ -426,45 +404,24 @@ def pytest_sessionfinish(session, exitstatus):
     session.exitstatus = 0 if report["gate"]["passed"] else 1
 
 
+def _junit_flaky(config, report: dict) -> None:
+    """junit.xml has one test case per run; a FLAKY case (its runs disagree)
+    is named in a testsuite property, one per case and peer."""
+    from _pytest.junitxml import xml_key
+
+    xml = config.stash.get(xml_key, None)
+    if xml is None:
+        return
+    for r in report["results"]:
+        if r["verdict"] == FLAKY:
+            xml.add_global_property("netipc_flaky", f"{r['case']} [{r['peer']}]: {r['message']}")
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     state = config.stash.get(STATE, None)
-    if not state or "report" not in state:
+    if state is None or state.report is None:
         return
-    report = state["report"]
-    tr = terminalreporter
-    tr.section("netipc conformance")
-    by_family: dict[str, dict[str, float]] = {}
-    for r in report["results"]:
-        key = f"{r['family']}-{r['role']}"
-        row = by_family.setdefault(key, {**dict.fromkeys(ALL_VERDICTS, 0), "time": 0.0})
-        row[r["verdict"]] += 1
-        row["time"] += r["duration_s"]
-    # Case time is summed over parallel workers, so it can exceed the wall time.
-    tr.write_line(
-        f"{'family-role':<14}" + "".join(f"{v:>12}" for v in ALL_VERDICTS) + f"{'case time':>11}"
-    )
-    for family, row in sorted(by_family.items()):
-        tr.write_line(
-            f"{family:<14}"
-            + "".join(f"{row[v]:>12}" for v in ALL_VERDICTS)
-            + f"{row['time']:>10.1f}s"
-        )
-    # One line per departure, with where its evidence is; pytest's tracebacks
-    # only with `run -v` or `--full-trace`.
+    terminalreporter.section("netipc conformance")
     where = Path(config.getoption("--report-dir") or ".") / "report.json"
-    for index, r in enumerate(report["results"]):
-        if r["verdict"] in (FAIL, "XPASS", ERROR, NON_STRICT):
-            message = (r["message"].splitlines() or [""])[0]
-            tr.write_line(
-                f"{r['verdict']:<10} {r['case']} [{r['peer']}] {message} "
-                f"(evidence: {where} results[{index}])"
-            )
-    counts = ", ".join(f"{n} {v}" for v, n in report["summary"].items() if n)
-    gate = "passed" if report["gate"]["passed"] else "FAILED"
-    for problem in report["gate"]["problems"]:
-        tr.write_line(f"gate: {problem}")
-    for note in report["notes"]:
-        tr.write_line(f"note: {note}")
-    # Which runtime produced the verdicts: Wine cannot show every Win32 behaviour.
-    runtime = f"{report['runtime']} runtime"
-    tr.write_line(f"gate {gate}: {counts} in {report['wall_time_s']} s ({runtime})")
+    for line in reports.summary_lines(state.report, where):
+        terminalreporter.write_line(line)

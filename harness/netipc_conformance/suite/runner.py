@@ -70,6 +70,8 @@ def run(
     jobs: int = 1,
     runtime: str | None = None,
     full_trace: bool = False,
+    strict: bool = False,
+    repeat: int = 1,
 ) -> int:
     interrupt.install("netipc-conformance run")
     report = Path(report_dir)
@@ -82,6 +84,8 @@ def run(
             f"--cases: no case matches {', '.join(repr(p) for p in unmatched)} "
             "(see: netipc-conformance cases)"
         )
+    if repeat < 1:
+        return _usage(f"--repeat {repeat}: must be 1 or more")
     if update_xfail and not Path(update_xfail).parent.is_dir():
         return _usage(f"--update-xfail {update_xfail}: its folder does not exist")
     _remove_reports(report)
@@ -118,6 +122,10 @@ def run(
         args += ["--peer", peer]
     if xfail:
         args += ["--xfail", xfail]
+    if strict:
+        args.append("--netipc-strict")
+    if repeat > 1:
+        args += ["--netipc-repeat", str(repeat)]
     status = pytest.main(args)
     if status == pytest.ExitCode.NO_TESTS_COLLECTED:
         _remove_reports(report)

@@ -1,11 +1,14 @@
-"""Verdicts, the expected-failure list, and the gate.
+"""The verdict vocabulary and the expected-failure list (the judge and the
+gate that apply it are in engine.py).
 
 A case produces a raw outcome (PASS, FAIL, NON-STRICT, INFO, UNSUPPORTED,
 ERROR). The expected-failure list turns a listed FAIL into XFAIL and a
-listed PASS into XPASS. The gate fails on: an ERROR (a peer that could not
-start; never listable), an unlisted FAIL, an XPASS, a listed FAIL whose
-message no longer starts as listed, and a list entry that matched no case
-that ran, so the list can never go stale silently.
+listed PASS into XPASS. A case run several times (run --repeat N) whose
+verdict differs between the runs is FLAKY. The gate fails on: an ERROR (a
+peer that could not start; never listable), an unlisted FAIL, an XPASS, a
+FLAKY, a listed FAIL whose message no longer starts as listed, a NON-STRICT
+under --strict, and a list entry that matched no case that ran, so the list
+can never go stale silently.
 
 Expected-failure file (TOML):
 
@@ -19,7 +22,7 @@ Expected-failure file (TOML):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from netipc_conformance.suite import tomlfile
@@ -29,9 +32,11 @@ PASS, FAIL, NON_STRICT, INFO = "PASS", "FAIL", "NON-STRICT", "INFO"
 UNSUPPORTED, XFAIL, XPASS = "UNSUPPORTED", "XFAIL", "XPASS"
 # A peer program that could not start: no clause was judged, and the gate fails.
 ERROR = "ERROR"
+# Repetitions of a case (run --repeat N) that did not all get the same verdict.
+FLAKY = "FLAKY"
 RAW_OUTCOMES = (PASS, FAIL, NON_STRICT, INFO, UNSUPPORTED, ERROR)
-ALL_VERDICTS = (PASS, FAIL, NON_STRICT, INFO, UNSUPPORTED, XFAIL, XPASS, ERROR)
-GATE_FAILING = (FAIL, XPASS, ERROR)
+ALL_VERDICTS = (PASS, FAIL, NON_STRICT, INFO, UNSUPPORTED, XFAIL, XPASS, ERROR, FLAKY)
+GATE_FAILING = (FAIL, XPASS, ERROR, FLAKY)
 
 
 class ExpectedFailuresError(ValueError):
@@ -57,22 +62,6 @@ class Result:
     message: str = ""
     clauses: tuple[str, ...] = ()
     xfail_reason: str | None = None
-
-
-@dataclass
-class Gate:
-    results: list[Result]
-    problems: list[str] = field(default_factory=list)
-
-    @property
-    def passed(self) -> bool:
-        return not self.problems
-
-    def counts(self) -> dict[str, int]:
-        out = dict.fromkeys(ALL_VERDICTS, 0)
-        for r in self.results:
-            out[r.verdict] += 1
-        return out
 
 
 def load_expected(path: str | Path) -> list[Expected]:
@@ -110,63 +99,6 @@ def load_expected(path: str | Path) -> list[Expected]:
                 raise ExpectedFailuresError(f"{where}: key {key} must be a string")
         entries.append(Expected(raw["case"], raw["reason"], raw.get("peer"), raw.get("message")))
     return entries
-
-
-def _apply(result: Result, entry: Expected, problems: list[str]) -> Result:
-    listed = replace(result, xfail_reason=entry.reason)
-    if result.verdict == PASS:
-        problems.append(
-            f"{result.case_id} [{result.peer}] XPASS: listed as failing ({entry.reason})"
-        )
-        return replace(listed, verdict=XPASS)
-    if result.verdict != FAIL:
-        return listed
-    if entry.message and not result.message.startswith(entry.message):
-        problems.append(
-            f"{result.case_id} [{result.peer}] FAIL: listed failure message changed: "
-            f"expected it to start with {entry.message!r}, got {result.message[:120]!r}"
-        )
-        return listed
-    return replace(listed, verdict=XFAIL)
-
-
-def evaluate(
-    results: list[Result], expected: list[Expected], selected: set[str] | None = None
-) -> Gate:
-    """Apply the list and collect every reason the gate fails.
-
-    selected: the case ids this run chose (--cases); an entry for cases outside
-    them is not stale, only not exercised. None: every case was chosen.
-    """
-    problems: list[str] = []
-    used: set[int] = set()
-    final = []
-    for result in results:
-        index = next(
-            (i for i, e in enumerate(expected) if e.matches(result.case_id, result.peer)), None
-        )
-        if result.verdict == ERROR:
-            # A peer that could not start is never an expected failure.
-            problems.append(f"{result.case_id} [{result.peer}] ERROR: {result.message}")
-            used.update(() if index is None else (index,))
-            final.append(result)
-            continue
-        if index is None:
-            if result.verdict == FAIL:
-                problems.append(f"{result.case_id} [{result.peer}] FAIL: {result.message}")
-            final.append(result)
-            continue
-        if result.verdict != UNSUPPORTED:
-            used.add(index)
-        final.append(_apply(result, expected[index], problems))
-    for i, entry in enumerate(expected):
-        in_run = selected is None or any(id_matches(c, entry.case) for c in selected)
-        if i not in used and in_run:
-            who = f" for peer {entry.peer}" if entry.peer else ""
-            problems.append(
-                f"expected failure {entry.case!r}{who} matched no case that ran: stale entry"
-            )
-    return Gate(results=final, problems=problems)
 
 
 def _toml_string(text: str) -> str:
