@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from netipc_conformance.suite import deadlines, drive
+from netipc_conformance.suite import deadlines, reference_server
 from netipc_conformance.suite.outcomes import expect
 from netipc_conformance.suite.registry import case
 
@@ -21,9 +21,9 @@ from .test_name_server import (
     statement="The client connects at \\\\.\\pipe\\netipc-{fnv1a64(run_dir):016x}-{service}.",
 )
 def test_client_connects_at_the_derived_name(ctx):
-    listener = drive.listen(ctx.agent, ctx.pipe_name)
+    listener = reference_server.listen(ctx.agent, ctx.pipe_name)
     client = ctx.start_client()
-    drive.accept(ctx.agent, listener, clause="NP-2", client=client)
+    reference_server.accept(ctx, listener, clause="NP-2", client=client)
 
 
 @case(
@@ -35,9 +35,9 @@ def test_client_connects_at_the_derived_name(ctx):
 def test_client_hashes_run_dir_as_given(ctx):
     for number, run_dir in enumerate(run_dir_variants(ctx.core, ctx.run_dir).values()):
         service = f"{ctx.service}-{number}"
-        listener = drive.listen(ctx.agent, ctx.core.pipe_name(run_dir, service))
+        listener = reference_server.listen(ctx.agent, ctx.core.pipe_name(run_dir, service))
         client = ctx.start_client(run_dir=run_dir, service=service)
-        drive.accept(ctx.agent, listener, clause="NP-2", client=client)
+        reference_server.accept(ctx, listener, clause="NP-2", client=client)
         ctx.agent.close_handle(listener)
         ctx.finish(client)
 
@@ -51,7 +51,8 @@ def test_client_hashes_run_dir_as_given(ctx):
 def test_client_refuses_invalid_service_names(ctx):
     for what, service in INVALID_SERVICES.items():
         listeners = [
-            drive.listen(ctx.agent, t) for t in sanitized_twins(ctx.core, ctx.run_dir, service)
+            reference_server.listen(ctx.agent, t)
+            for t in sanitized_twins(ctx.core, ctx.run_dir, service)
         ]
         client = ctx.start_client(service=service, may_end_silently=True)
         expect_refused_at_start(ctx, ctx.finish(client), f"client given a {what} service")
@@ -75,6 +76,6 @@ def test_client_refuses_invalid_service_names(ctx):
 )
 def test_client_gets_a_posix_looking_run_dir_unconverted(ctx):
     run_dir = posix_looking_run_dir(ctx.run_dir)
-    listener = drive.listen(ctx.agent, ctx.core.pipe_name(run_dir, ctx.service))
+    listener = reference_server.listen(ctx.agent, ctx.core.pipe_name(run_dir, ctx.service))
     client = ctx.start_client(run_dir=run_dir)
-    drive.accept(ctx.agent, listener, clause="NP-2", client=client)
+    reference_server.accept(ctx, listener, clause="NP-2", client=client)
