@@ -168,17 +168,18 @@ class ClientSession:
         core, packet_size = self.core, self.hello_ack.agreed_packet_size
         reassembler = core.Reassembler(self.request_limits())
         packets = [drive.read_message(self.agent, self.handle, "the request", "NP-14")]
+        request = self._feed(reassembler, packets[0])
+        expect(request is None, "NP-14", "request packets", "a chunked request", "one packet")
         header = core.decode_outer_header(packets[0])
         expected = core.chunk_count(header.payload_len, packet_size)
-        expect(expected > 1, "NP-14", "request packets", "a chunked request", header.payload_len)
         if expected > 2:
             reply = self.agent.read_many(
                 self.handle, expected - 2, deadline_ms=deadlines.bulk_ms(expected)
             )
             packets += [bytes.fromhex(text) for text in reply.raw.get("hex_list", [])]
+            for data in packets[1:]:
+                self._feed(reassembler, data)
             expect(reply.ok, "NP-14", "request chunks", "all but the last", reply.describe())
-        for data in packets:
-            self._feed(reassembler, data)
         self.wait_for_client_write("the last request chunk")
         known = b"".join(p[32:] for p in packets)
         early = []
@@ -190,7 +191,6 @@ class ClientSession:
             early.append(chunk)
         reply = self.agent.write_many(self.handle, early, deadline_ms=deadlines.bulk_ms(len(early)))
         expect(reply.ok, "NP-17", "early response chunks", "written", reply.describe())
-        request = None
         while request is None:
             data = drive.read_message(self.agent, self.handle, "the last request chunk", "NP-14")
             request = self._feed(reassembler, data)
@@ -219,18 +219,21 @@ class ClientSession:
             f"{len(reply.data or b'')} bytes",
         )
 
-    def expect_passed(self, clause: str) -> None:
-        """The client says it got its echoes: PASS (minimal) or exit 0 with ok echoes (full)."""
+    def expect_passed(self, clause: str, because: str = "") -> None:
+        """The client says it got its echoes: PASS (minimal) or exit 0 with ok echoes (full).
+        because: what the case did that a client breaking the clause trips on; a failure
+        then says it, after how the client said it ended."""
         ctx = self.ctx
         ending = ctx.expect_ended_cleanly(self.process, clause, "client run")
+        note = _ended(ending, because) if because else ""
         if ctx.full:
-            expect_equal(clause, "client exit code", 0, ending.code, ending.stderr[-300:])
+            expect_equal(clause, "client exit code", 0, ending.code, note or ending.stderr[-300:])
             bad = [e for e in ending.events if e.get("event") == "echo" and not e.get("ok")]
             expect(not bad, clause, "client echo events", "all ok", bad[:3])
         else:
             lines = [e.get("text", "").strip() for e in ending.events]
-            expect("PASS" in lines, clause, "client output", "PASS", lines[-3:])
-            expect_equal(clause, "client exit status", 0, ending.status)
+            expect("PASS" in lines, clause, "client output", "PASS", lines[-3:], note)
+            expect_equal(clause, "client exit status", 0, ending.status, note)
 
     def expect_failed(self, clause: str, code: int, reason: str, what: str = "client run") -> None:
         """The client gave up cleanly: no crash, in time, the right code and reason (full)."""
@@ -253,6 +256,13 @@ class ClientSession:
         self.expect_nothing_sent(clause, what)
         self.close()
         self.expect_failed(clause, 5, "protocol", what=what)
+
+
+def _ended(ending, because: str) -> str:
+    """How the client said it ended (its close event), then the case's cause."""
+    close = next((e for e in ending.events if e.get("event") == "close"), None)
+    said = close.get("detail") or close.get("reason") if close else None
+    return f"the client ended with {said!r}; {because}" if said else because
 
 
 def accept(
