@@ -163,38 +163,19 @@ class ClientSession:
         all response chunks but the last already queued: they are written while the
         client still sits in the write of its last request chunk (a listener made
         with HOLDING_IN_BUFFER keeps that write pending until it is read). The
-        chunks the early ones carry hold only payload bytes already read. Returns
-        the response packets."""
-        core, packet_size = self.core, self.hello_ack.agreed_packet_size
-        reassembler = core.Reassembler(self.request_limits())
-        packets = [drive.read_message(self.agent, self.handle, "the request", "NP-14")]
-        request = self._feed(reassembler, packets[0])
-        expect(request is None, "NP-14", "request packets", "a chunked request", "one packet")
-        header = core.decode_outer_header(packets[0])
-        expected = core.chunk_count(header.payload_len, packet_size)
-        if expected > 2:
-            reply = self.agent.read_many(
-                self.handle, expected - 2, deadline_ms=deadlines.bulk_ms(expected)
-            )
-            packets += [bytes.fromhex(text) for text in reply.raw.get("hex_list", [])]
-            for data in packets[1:]:
-                self._feed(reassembler, data)
-            expect(reply.ok, "NP-14", "request chunks", "all but the last", reply.describe())
+        early chunks carry only payload bytes already read. Returns the response
+        packets."""
+        reassembler = self.core.Reassembler(self.request_limits())
+        header, packets = self._all_request_chunks_but_the_last(reassembler)
         self.wait_for_client_write("the last request chunk")
-        known = b"".join(p[32:] for p in packets)
-        early = []
-        for chunk in core.plan_chunks(
-            self._response(header, known.ljust(header.payload_len, b"\0")), packet_size
-        ):
-            if sum(len(c) - 32 for c in [*early, chunk]) > len(known):
-                break
-            early.append(chunk)
+        early = self._early_response_chunks(header, packets)
         reply = self.agent.write_many(self.handle, early, deadline_ms=deadlines.bulk_ms(len(early)))
         expect(reply.ok, "NP-17", "early response chunks", "written", reply.describe())
+        request = None
         while request is None:
             data = drive.read_message(self.agent, self.handle, "the last request chunk", "NP-14")
             request = self._feed(reassembler, data)
-        response = core.plan_chunks(self.response_for(request), packet_size)
+        response = self.response_packets(request)
         reply = self.agent.write_many(self.handle, response[len(early) :])
         # A client that already gave up on the early chunks has left: how it
         # ended, judged next by the case, says why.
@@ -206,6 +187,36 @@ class ClientSession:
             reply.describe(),
         )
         return response
+
+    def _all_request_chunks_but_the_last(self, reassembler):
+        """The first packet and the continuations its header announces, but the last;
+        each judged by the reassembler. Returns (outer header, packets)."""
+        first = drive.read_message(self.agent, self.handle, "the request", "NP-14")
+        whole = self._feed(reassembler, first)
+        expect(whole is None, "NP-14", "request packets", "a chunked request", "one packet")
+        header = self.core.decode_outer_header(first)
+        count = self.core.chunk_count(header.payload_len, self.hello_ack.agreed_packet_size)
+        if count <= 2:
+            return header, [first]
+        reply = self.agent.read_many(self.handle, count - 2, deadline_ms=deadlines.bulk_ms(count))
+        rest = [bytes.fromhex(text) for text in reply.raw.get("hex_list", [])]
+        for data in rest:
+            self._feed(reassembler, data)
+        expect(reply.ok, "NP-14", "request chunks", "all but the last", reply.describe())
+        return header, [first, *rest]
+
+    def _early_response_chunks(self, header, packets: list[bytes]) -> list[bytes]:
+        """The leading chunks of the echo that hold only payload bytes already read
+        (a continuation header is as long as the outer one)."""
+        known = b"".join(p[self.core.HEADER_LEN :] for p in packets)
+        stand_in = self._response(header, known.ljust(header.payload_len, b"\0"))
+        early, carried = [], 0
+        for chunk in self.core.plan_chunks(stand_in, self.hello_ack.agreed_packet_size):
+            carried += len(chunk) - self.core.HEADER_LEN
+            if carried > len(known):
+                break
+            early.append(chunk)
+        return early
 
     def _feed(self, reassembler, data: bytes):
         try:
