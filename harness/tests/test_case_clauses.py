@@ -6,7 +6,7 @@ wrong sentence and is counted under the wrong clause in the coverage. This
 reads each case's code, and the case-module helpers it calls (directly or
 through other helpers, across case modules), for clause ids written in it.
 
-Not counted: the suite's shared helpers (suite/drive.py, client_side.py,
+Not counted: the suite's shared helpers (suite/drive.py, reference_server.py,
 naming.py, context.py). They name what every case of a role rests on,
 before or around the case's own subject: connecting at the derived name
 (NP-2, or NP-1 for a byte-type pipe), the first message and its answer

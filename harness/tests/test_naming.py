@@ -25,7 +25,7 @@ class FakeAgent:
     def exists(self, name, timeout_ms=1):
         return name.lower() in self.pipes
 
-    def connect(self, name, deadline_ms=5000, read_mode="message"):
+    def connect(self, name, deadline_ms=5000, read_mode="message", retry_missing=False):
         if name.lower() not in self.pipes:
             return Reply(NOT_FOUND)
         if self.byte_type and read_mode == "message":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from netipc_conformance._core import EXIT_PROTOCOL, HEADER_LEN
-from netipc_conformance.suite import broken, client_side
+from netipc_conformance.suite import broken, reference_server
 from netipc_conformance.suite import sentences as text
 from netipc_conformance.suite.outcomes import expect, expect_equal, unsupported
 from netipc_conformance.suite.registry import MUST, Variant, case
@@ -24,9 +24,9 @@ PACKET = 64
     ],
 )
 def test_request_chunks_are_exact(ctx):
-    conv = client_side.start(ctx, payload_size=300)
-    ack = client_side.accept_with(ctx, conv, packet_size=PACKET)
-    [(request, packets)] = client_side.serve_echoes(ctx, conv, ack, 1)
+    session = reference_server.start(ctx, payload_size=300)
+    session.accept_hello(packet_size=PACKET)
+    [(request, packets)] = session.serve_echoes(1)
     sizes = [len(p) for p in packets]
     expect(max(sizes) <= PACKET, "NP-14", "request packet sizes", f"<= {PACKET}", sizes)
     total = ctx.core.HEADER_LEN + len(request.payload)
@@ -38,7 +38,7 @@ def test_request_chunks_are_exact(ctx):
         expect_equal("WE-3", f"chunk {index} total_message_len", total, header.total_message_len)
         expect_equal("WE-3", f"chunk {index} chunk_index", index, header.chunk_index)
         expect_equal("WE-3", f"chunk {index} chunk_count", len(packets), header.chunk_count)
-    client_side.expect_passed(ctx, conv, "NP-14")
+    session.expect_passed("NP-14")
 
 
 @case(
@@ -53,9 +53,9 @@ def test_request_chunks_are_exact(ctx):
     strength=MUST,
 )
 def test_first_request_chunk_is_full(ctx):
-    conv = client_side.start(ctx, payload_size=300)
-    ack = client_side.accept_with(ctx, conv, packet_size=PACKET)
-    [(_, packets)] = client_side.serve_echoes(ctx, conv, ack, 1)
+    session = reference_server.start(ctx, payload_size=300)
+    session.accept_hello(packet_size=PACKET)
+    [(_, packets)] = session.serve_echoes(1)
     if len(packets) > 1:
         expect_equal("WE-4", "first chunk length", PACKET, len(packets[0]))
 
@@ -83,11 +83,11 @@ def test_client_echo_at_every_boundary_size(ctx, variant):
     size = variant.value
     if size > ctx.peer.config.max_request_payload_bytes:
         raise unsupported(f"{size} bytes is above the peer's request payload limit")
-    conv = client_side.start(ctx, payload_size=size)
-    ack = client_side.accept_with(ctx, conv, packet_size=PACKET)
-    [(request, _)] = client_side.serve_echoes(ctx, conv, ack, 1)
+    session = reference_server.start(ctx, payload_size=size)
+    session.accept_hello(packet_size=PACKET)
+    [(request, _)] = session.serve_echoes(1)
     expect_equal("NP-14", "request payload length", size, len(request.payload))
-    client_side.expect_passed(ctx, conv, "NP-14")
+    session.expect_passed("NP-14")
 
 
 @case(
@@ -109,24 +109,23 @@ def test_broken_echo_ends_the_client(ctx, variant):
     # Agreed packet 40: even a small request's echo takes several chunks.
     packet = 40
     rule, mutate = variant.value, broken.MUTATIONS[variant.value]
-    conv = client_side.start(ctx, payload_size=64)
-    ack = client_side.accept_with(ctx, conv, packet_size=packet)
-    request, _ = client_side.receive_request(ctx, conv, ack)
-    echo = client_side.echo_of(ctx, request)
-    packets = ctx.core.plan_chunks(echo, packet)
+    session = reference_server.start(ctx, payload_size=64)
+    session.accept_hello(packet_size=packet)
+    request, _ = session.receive_request()
+    packets = session.response_packets(request)
     if len(packets) < 3:
-        ctx.agent.close_handle(conv.handle)
-        conv.process.finish(5)
+        session.close()
+        session.process.finish(5)
         raise unsupported(f"the client's echo takes {len(packets)} packets, fewer than 3")
-    ctx.agent.write_many(conv.handle, mutate(packets))
-    client_side.expect_failed(ctx, conv, "WE-3", EXIT_PROTOCOL, "protocol", what=rule)
-    ctx.agent.close_handle(conv.handle)
+    ctx.agent.write_many(session.handle, mutate(packets))
+    session.expect_failed("WE-3", EXIT_PROTOCOL, "protocol", what=rule)
+    session.close()
 
 
 @case(
     "CH-C-05",
     clauses=["NP-1", "NP-14"],
-    statement="Reading in message mode: 33-byte echo chunks written back to back stay apart.",
+    statement="Reading in message mode: 33-byte echo chunks queued back to back stay apart.",
     requirement=[
         text.MESSAGE_MODE,
         text.BOUNDARIES,
@@ -134,10 +133,16 @@ def test_broken_echo_ends_the_client(ctx, variant):
     ],
 )
 def test_client_reads_in_message_mode(ctx):
-    conv = client_side.start(ctx, payload_size=64)
-    ack = client_side.accept_with(ctx, conv, packet_size=33)
-    request, _ = client_side.receive_request(ctx, conv, ack)
-    # All chunks are queued before the client reads: a byte-mode reader merges them.
-    packets = ctx.core.plan_chunks(client_side.echo_of(ctx, request), 33)
-    ctx.agent.write_many(conv.handle, packets)
-    client_side.expect_passed(ctx, conv, "NP-1")
+    # The client's request writes are held (a one-byte inbound buffer) so that,
+    # when it first reads, all echo chunks but the last are already queued: a
+    # reader in byte mode then gets several chunks in one read, every time.
+    session = reference_server.start(
+        ctx, payload_size=64, in_buffer=reference_server.HOLDING_IN_BUFFER
+    )
+    session.accept_hello(packet_size=33)
+    queued = len(session.echo_queued_before_the_client_reads()) - 1
+    session.expect_passed(
+        "NP-1",
+        because=f"{queued} echo chunks of 33 bytes were queued before it read: "
+        "a reader in byte mode gets several in one read",
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from netipc_conformance._core import EXIT_DISCONNECTED
 from netipc_conformance.runtime.agent import Agent
-from netipc_conformance.suite import client_side, drive
+from netipc_conformance.suite import drive, reference_server
 from netipc_conformance.suite import sentences as text
 from netipc_conformance.suite.outcomes import expect, expect_equal
 from netipc_conformance.suite.registry import case
@@ -109,11 +109,11 @@ def test_server_stays_available_after_a_disconnect(ctx):
     ],
 )
 def test_server_leaves_after_the_ack(ctx):
-    conv = client_side.start(ctx)
-    ack = client_side.accept_with(ctx, conv)
-    client_side.receive_request(ctx, conv, ack)
-    ctx.agent.close_handle(conv.handle)
-    client_side.expect_failed(ctx, conv, "NP-17", EXIT_DISCONNECTED, "disconnected")
+    session = reference_server.start(ctx)
+    session.accept_hello()
+    session.receive_request()
+    session.close()
+    session.expect_failed("NP-17", EXIT_DISCONNECTED, "disconnected")
 
 
 @case(
@@ -126,11 +126,11 @@ def test_server_leaves_after_the_ack(ctx):
     ],
 )
 def test_server_leaves_mid_chunk(ctx):
-    conv = client_side.start(ctx)
-    ack = client_side.accept_with(ctx, conv, packet_size=40)
-    request, _ = client_side.receive_request(ctx, conv, ack)
-    packets = ctx.core.plan_chunks(client_side.echo_of(ctx, request), 40)
+    session = reference_server.start(ctx)
+    session.accept_hello(packet_size=40)
+    request, _ = session.receive_request()
+    packets = session.response_packets(request)
     expect(len(packets) > 1, "NP-14", "echo packets at 40 bytes", "more than one", len(packets))
-    ctx.agent.write(conv.handle, packets[0])
-    ctx.agent.close_handle(conv.handle)
-    client_side.expect_failed(ctx, conv, "NP-17", EXIT_DISCONNECTED, "disconnected")
+    ctx.agent.write(session.handle, packets[0])
+    session.close()
+    session.expect_failed("NP-17", EXIT_DISCONNECTED, "disconnected")

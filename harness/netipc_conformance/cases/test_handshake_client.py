@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from netipc_conformance._core import EXIT_DISCONNECTED, EXIT_REJECTED
-from netipc_conformance.suite import client_side, drive
+from netipc_conformance.suite import reference_server
 from netipc_conformance.suite import sentences as text
 from netipc_conformance.suite.outcomes import expect, expect_equal
 from netipc_conformance.suite.registry import SHOULD, Variant, case
@@ -21,10 +21,12 @@ from netipc_conformance.suite.registry import SHOULD, Variant, case
     ],
 )
 def test_first_message_is_hello_with_configured_values(ctx):
-    conv = client_side.start(ctx)
+    session = reference_server.start(ctx)
     expected = ctx.hello()
-    for field in type(conv.hello).FIELDS:
-        expect_equal("WE-5", f"HELLO.{field}", getattr(expected, field), getattr(conv.hello, field))
+    for field in type(session.hello).FIELDS:
+        expect_equal(
+            "WE-5", f"HELLO.{field}", getattr(expected, field), getattr(session.hello, field)
+        )
 
 
 @case(
@@ -38,10 +40,10 @@ def test_first_message_is_hello_with_configured_values(ctx):
     ],
 )
 def test_accepted_client_completes_its_echo(ctx):
-    conv = client_side.start(ctx)
-    ack = client_side.accept_with(ctx, conv)
-    client_side.serve_echoes(ctx, conv, ack, 1)
-    client_side.expect_passed(ctx, conv, "NP-10")
+    session = reference_server.start(ctx)
+    session.accept_hello()
+    session.serve_echoes(1)
+    session.expect_passed("NP-10")
 
 
 @case(
@@ -54,9 +56,9 @@ def test_accepted_client_completes_its_echo(ctx):
     ],
 )
 def test_client_obeys_a_lowered_packet_size(ctx):
-    conv = client_side.start(ctx, payload_size=200)
-    ack = client_side.accept_with(ctx, conv, packet_size=64)
-    [(request, packets)] = client_side.serve_echoes(ctx, conv, ack, 1)
+    session = reference_server.start(ctx, payload_size=200)
+    session.accept_hello(packet_size=64)
+    [(request, packets)] = session.serve_echoes(1)
     sizes = [len(p) for p in packets]
     expect(
         max(sizes) <= 64,
@@ -65,7 +67,7 @@ def test_client_obeys_a_lowered_packet_size(ctx):
         "at most the agreed 64 bytes",
         f"{sizes} for {len(request.payload)} payload bytes",
     )
-    client_side.expect_passed(ctx, conv, "NP-9")
+    session.expect_passed("NP-9")
 
 
 REJECTIONS = ["AUTH_FAILED", "UNSUPPORTED", "INCOMPATIBLE", "LIMIT_EXCEEDED", "BAD_ENVELOPE"]
@@ -87,12 +89,13 @@ REJECTIONS = ["AUTH_FAILED", "UNSUPPORTED", "INCOMPATIBLE", "LIMIT_EXCEEDED", "B
 )
 def test_each_rejection_ends_the_client(ctx, variant):
     status = variant.value
-    conv = client_side.start(ctx)
-    ack = ctx.core.HelloAck()
-    drive.answer_hello(conv.accepted, None, conv.hello, status=status, ack=ack)
-    client_side.expect_nothing_sent(ctx, conv, "WE-7", f"a {status} ACK")
-    ctx.agent.close_handle(conv.handle)
-    client_side.expect_failed(ctx, conv, "WE-7", EXIT_REJECTED, "rejected")
+    session = reference_server.start(ctx)
+    # Agreed sizes, profile and session_id as in an OK answer: only the status
+    # says not to go on, so a client that ignores it sends a request.
+    session.reject_hello(status)
+    session.expect_nothing_sent("WE-7", f"a {status} ACK")
+    session.close()
+    session.expect_failed("WE-7", EXIT_REJECTED, "rejected")
 
 
 @case(
@@ -104,9 +107,9 @@ def test_each_rejection_ends_the_client(ctx, variant):
     ],
 )
 def test_malformed_ack_ends_the_client(ctx):
-    conv = client_side.start(ctx)
-    good = ctx.core.hello_ack_message(client_side.reference_ack(ctx, conv), "OK")
-    client_side.expect_refused(ctx, conv, b"XXXX" + good[4:], "WE-6", "an ACK with a bad magic")
+    session = reference_server.start(ctx)
+    good = ctx.core.hello_ack_message(session.reference_hello_ack(), "OK")
+    session.expect_refused(b"XXXX" + good[4:], "WE-6", "an ACK with a bad magic")
 
 
 @case(
@@ -123,13 +126,13 @@ def test_malformed_ack_ends_the_client(ctx):
     "on is NON-STRICT (robustness).",
 )
 def test_ack_with_unoffered_profile_ends_the_client(ctx):
-    conv = client_side.start(ctx)
-    ack = client_side.reference_ack(ctx, conv)
+    session = reference_server.start(ctx)
+    hello_ack = session.reference_hello_ack()
     unoffered = 0x40000000
-    ack.selected_profile = unoffered
-    ack.intersection_profiles |= unoffered
-    answer = ctx.core.hello_ack_message(ack, "OK")
-    client_side.expect_refused(ctx, conv, answer, "NP-9", "an ACK selecting an unoffered profile")
+    hello_ack.selected_profile = unoffered
+    hello_ack.intersection_profiles |= unoffered
+    answer = ctx.core.hello_ack_message(hello_ack, "OK")
+    session.expect_refused(answer, "NP-9", "an ACK selecting an unoffered profile")
 
 
 @case(
@@ -141,9 +144,9 @@ def test_ack_with_unoffered_profile_ends_the_client(ctx):
     ],
 )
 def test_server_closing_before_ack_ends_the_client(ctx):
-    conv = client_side.start(ctx)
-    ctx.agent.close_handle(conv.handle)
-    client_side.expect_failed(ctx, conv, "NP-17", EXIT_DISCONNECTED, "disconnected")
+    session = reference_server.start(ctx)
+    session.close()
+    session.expect_failed("NP-17", EXIT_DISCONNECTED, "disconnected")
 
 
 @case(
@@ -157,11 +160,11 @@ def test_server_closing_before_ack_ends_the_client(ctx):
     ],
 )
 def test_client_respects_a_lowered_payload_limit(ctx):
-    conv = client_side.start(ctx, payload_size=96)
-    ack = client_side.reference_ack(ctx, conv)
-    ack.agreed_max_request_payload_bytes = 64
-    ctx.agent.write(conv.handle, ctx.core.hello_ack_message(ack, "OK"))
-    reply = ctx.agent.read(conv.handle, deadline_ms=client_side.QUIET_MS)
+    session = reference_server.start(ctx, payload_size=96)
+    hello_ack = session.reference_hello_ack()
+    hello_ack.agreed_max_request_payload_bytes = 64
+    ctx.agent.write(session.handle, ctx.core.hello_ack_message(hello_ack, "OK"))
+    reply = ctx.agent.read(session.handle, deadline_ms=reference_server.QUIET_MS)
     if reply.ok:
         header = ctx.core.decode_outer_header(reply.data)
         expect(
@@ -171,7 +174,7 @@ def test_client_respects_a_lowered_payload_limit(ctx):
             "at most the agreed 64",
             header.payload_len,
         )
-    ctx.agent.close_handle(conv.handle)
+    session.close()
 
 
 @case(
@@ -184,11 +187,11 @@ def test_client_respects_a_lowered_payload_limit(ctx):
     ],
 )
 def test_hello_offers_the_baseline_profile(ctx):
-    conv = client_side.start(ctx)
+    session = reference_server.start(ctx)
     expect(
-        conv.hello.supported_profiles & ctx.core.PROFILE_NAMED_PIPE,
+        session.hello.supported_profiles & ctx.core.PROFILE_NAMED_PIPE,
         "NP-5",
         "HELLO.supported_profiles",
         "bit 0 (NAMED_PIPE) set",
-        hex(conv.hello.supported_profiles),
+        hex(session.hello.supported_profiles),
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from netipc_conformance.suite import client_side, drive
+from netipc_conformance.suite import drive, reference_server
 from netipc_conformance.suite import sentences as text
 from netipc_conformance.suite.outcomes import expect_equal
 from netipc_conformance.suite.registry import case
@@ -91,15 +91,13 @@ def test_batch_is_echoed_item_for_item(ctx):
 )
 def test_client_matches_out_of_order_answers(ctx):
     window = 4
-    conv = client_side.start(ctx, payload_size=32, messages=2 * window, pipeline=window)
-    ack = client_side.accept_with(ctx, conv)
+    session = reference_server.start(ctx, payload_size=32, messages=2 * window, pipeline=window)
+    session.accept_hello()
     for _ in range(2):
-        batch = [client_side.receive_request(ctx, conv, ack)[0] for _ in range(window)]
+        batch = [session.receive_request()[0] for _ in range(window)]
         for request in reversed(batch):
-            drive.send(
-                conv.agent, conv.handle, client_side.echo_of(ctx, request), ack.agreed_packet_size
-            )
-    client_side.expect_passed(ctx, conv, "WE-9")
+            session.send_response(session.response_for(request))
+    session.expect_passed("WE-9")
 
 
 @case(
@@ -115,10 +113,10 @@ def test_client_matches_out_of_order_answers(ctx):
 def test_client_batch_round_trip(ctx):
     config = ctx.peer.config
     items = min(3, config.max_request_batch_items)
-    conv = client_side.start(ctx, payload_size=24, batch=items)
-    ack = client_side.accept_with(ctx, conv)
-    [(request, _)] = client_side.serve_echoes(ctx, conv, ack, 1)
+    session = reference_server.start(ctx, payload_size=24, batch=items)
+    session.accept_hello()
+    [(request, _)] = session.serve_echoes(1)
     expect_equal("WE-2", "request item_count", items, request.header.item_count)
     parts = ctx.core.extract_batch(bytes(request.payload), request.header.item_count)
     expect_equal("WE-2", "request items", items, len(parts))
-    client_side.expect_passed(ctx, conv, "WE-2")
+    session.expect_passed("WE-2")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from netipc_conformance.suite import deadlines, drive, naming
+from netipc_conformance.suite import deadlines, naming, reference_server
 from netipc_conformance.suite import sentences as text
 from netipc_conformance.suite.outcomes import expect
 from netipc_conformance.suite.registry import case
@@ -30,7 +30,7 @@ from .test_name_server import (
     ],
 )
 def test_client_connects_at_the_derived_name(ctx):
-    listener = drive.listen(ctx.agent, ctx.pipe_name)
+    listener = reference_server.listen(ctx.agent, ctx.pipe_name)
     twins = naming.listen_at_twins(ctx, ctx.run_dir, ctx.service)
     client = ctx.start_client()
     naming.accept_or_twin(ctx, listener, twins, client)
@@ -46,7 +46,7 @@ def test_client_connects_at_the_derived_name(ctx):
 )
 def test_client_hashes_run_dir_as_given(ctx, variant):
     run_dir = run_dir_variants(ctx.core, ctx.run_dir)[variant.name]
-    listener = drive.listen(ctx.agent, ctx.core.pipe_name(run_dir, ctx.service))
+    listener = reference_server.listen(ctx.agent, ctx.core.pipe_name(run_dir, ctx.service))
     twins = naming.listen_at_twins(ctx, run_dir, ctx.service)
     client = ctx.start_client(run_dir=run_dir)
     naming.accept_or_twin(ctx, listener, twins, client)
@@ -65,7 +65,8 @@ def test_client_hashes_run_dir_as_given(ctx, variant):
 def test_client_refuses_invalid_service_names(ctx, variant):
     what, service = variant.value, INVALID_SERVICES[variant.name]
     listeners = [
-        drive.listen(ctx.agent, t) for t in sanitized_twins(ctx.core, ctx.run_dir, service)
+        reference_server.listen(ctx.agent, t)
+        for t in sanitized_twins(ctx.core, ctx.run_dir, service)
     ]
     client = ctx.start_client(service=service, may_end_silently=True)
     expect_refused_at_start(ctx, ctx.finish(client), f"client given a {what} service")
@@ -93,7 +94,7 @@ def test_client_refuses_invalid_service_names(ctx, variant):
 )
 def test_client_gets_a_posix_looking_run_dir_unconverted(ctx):
     run_dir = posix_looking_run_dir(ctx.run_dir)
-    listener = drive.listen(ctx.agent, ctx.core.pipe_name(run_dir, ctx.service))
+    listener = reference_server.listen(ctx.agent, ctx.core.pipe_name(run_dir, ctx.service))
     twins = naming.listen_at_twins(ctx, run_dir, ctx.service)
     client = ctx.start_client(run_dir=run_dir)
     naming.accept_or_twin(ctx, listener, twins, client)

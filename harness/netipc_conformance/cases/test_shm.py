@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from netipc_conformance.suite import client_side, deadlines, drive
+from netipc_conformance.suite import deadlines, drive, reference_server
 from netipc_conformance.suite import sentences as text
 from netipc_conformance.suite.outcomes import expect, expect_equal, unsupported
 from netipc_conformance.suite.registry import case
@@ -116,14 +116,15 @@ def test_shm_objects_differ_per_session(ctx):
 def test_client_reconnects_without_shm(ctx):
     profile = shm_profile(ctx)
     config = shm_config(ctx, profile)
-    listener = drive.listen(ctx.agent, ctx.pipe_name)
+    listener = reference_server.listen(ctx.agent, ctx.pipe_name)
     process = ctx.start_client(config=config)
-    accepted = drive.accept(ctx.agent, listener, client=process)
-    hello = drive.read_hello(accepted)
+    first = reference_server.accept(ctx, listener, client=process)
+    hello = first.read_hello()
     expect(hello.supported_profiles & profile, "NP-11", "first HELLO", "offers SHM", hello)
     # The agent prepares nothing: the objects this ACK promises do not exist.
-    drive.answer_hello(accepted, drive.server_config_for(config), hello)
-    after = ctx.agent.read(accepted.handle, deadline_ms=deadlines.IO_MS)
+    status, hello_ack = first.decide(drive.server_config_for(config))
+    first.send_hello_ack(hello_ack, status)
+    after = ctx.agent.read(first.handle, deadline_ms=deadlines.IO_MS)
     expect(
         after.disconnect,
         "NP-11",
@@ -131,16 +132,16 @@ def test_client_reconnects_without_shm(ctx):
         "the client closes the session",
         after.describe(),
     )
-    ctx.agent.close_handle(accepted.handle)
-    listener = drive.listen(ctx.agent, ctx.pipe_name)
-    again = drive.accept(ctx.agent, listener, clause="NP-11")
-    second = drive.read_hello(again)
+    first.close()
+    listener = reference_server.listen(ctx.agent, ctx.pipe_name)
+    again = reference_server.accept(ctx, listener, clause="NP-11")
+    again.process = process
+    second = again.read_hello()
     shm_bits = second.supported_profiles & ~ctx.core.PROFILE_NAMED_PIPE
     expect_equal("NP-11", "SHM bits of the reconnecting HELLO", 0, shm_bits)
-    conv = client_side.Conversation(process, again, second)
-    ack = client_side.accept_with(ctx, conv, supported_profiles=config.supported_profiles)
-    client_side.serve_echoes(ctx, conv, ack, 1)
-    client_side.expect_passed(ctx, conv, "NP-11")
+    again.accept_hello(supported_profiles=config.supported_profiles)
+    again.serve_echoes(1)
+    again.expect_passed("NP-11")
 
 
 @case(
@@ -158,10 +159,10 @@ def test_client_reconnects_without_shm(ctx):
 def test_client_attaches_to_prepared_objects(ctx):
     profile = shm_profile(ctx)
     config = shm_config(ctx, profile)
-    listener = drive.listen(ctx.agent, ctx.pipe_name)
+    listener = reference_server.listen(ctx.agent, ctx.pipe_name)
     ctx.start_client(config=config)
-    accepted = drive.accept(ctx.agent, listener)
-    hello = drive.read_hello(accepted)
+    session = reference_server.accept(ctx, listener)
+    hello = session.read_hello()
     server = drive.server_config_for(config)
     decision = ctx.core.decide_handshake(server, hello, ctx.core.SessionCounter(1))
     expect_equal("WE-7", "selected_profile", profile, decision.ack.selected_profile)
@@ -172,8 +173,9 @@ def test_client_attaches_to_prepared_objects(ctx):
         ctx.agent.create_event(names.resp_event),
     ):
         expect(made.ok, "NP-15", "reference SHM objects", "created", made.describe())
-    drive.answer_hello(accepted, server, hello)
-    second = drive.listen(ctx.agent, ctx.pipe_name)
+    status, hello_ack = session.decide(server)
+    session.send_hello_ack(hello_ack, status)
+    second = reference_server.listen(ctx.agent, ctx.pipe_name)
     reconnect = ctx.agent.accept(second, deadline_ms=deadlines.NO_RECONNECT_MS)
     expect(
         not reconnect.ok,
@@ -182,7 +184,7 @@ def test_client_attaches_to_prepared_objects(ctx):
         "attaches (no reconnect)",
         "it reconnected: it did not find the objects under the NP-15 names",
     )
-    still_open = ctx.agent.peek(accepted.handle)
+    still_open = ctx.agent.peek(session.handle)
     expect(
         not still_open.disconnect,
         "NP-16",

@@ -61,7 +61,7 @@ def bulk_ms(packets: int) -> int:
 CLIENT_CONNECT_MS = 10000
 
 # How long a client may take to send its next message, or to give up, after
-# something the case did (client_side.QUIET_MS).
+# something the case did (reference_server.QUIET_MS).
 CLIENT_QUIET_MS = 1500
 
 # The agent's answer beyond the deadline of the operation it was asked for:

@@ -1,7 +1,9 @@
-"""The reference side of a conversation, a message at a time, through the agent.
+"""The reference in the client role (the peer is the server), a message at a time.
 
-Cases use these to play the well-behaved other side; anything adversarial
-is built in the case itself from the core's encoders.
+Server-role cases use these to play the well-behaved client; anything
+adversarial is built in the case itself from the core's encoders. The
+message-level parts (send, receive_packets, limits) serve the reference in
+the server role too (reference_server.py).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from dataclasses import dataclass
 from netipc_conformance.runtime import reference
 
 from . import deadlines
-from .outcomes import Violation, expect, unsupported
+from .outcomes import Violation, expect
 
 DEADLINE_MS = deadlines.IO_MS
 
@@ -165,89 +167,3 @@ def request_limits(ack):
 
 def pattern(n: int) -> bytes:
     return bytes(i % 251 for i in range(n))
-
-
-@dataclass
-class Accepted:
-    """A peer client that connected to the reference server."""
-
-    agent: object
-    listener: int
-    handle: int
-
-
-def listen(agent, pipe_name: str, packet_size: int = 65536) -> int:
-    return agent.listen(pipe_name, in_buffer=packet_size, out_buffer=packet_size)
-
-
-def accept(
-    agent,
-    listener: int,
-    clause: str = "NP-7",
-    deadline_ms: int = deadlines.CLIENT_CONNECT_MS,
-    client=None,
-) -> Accepted:
-    """The peer client's connection; client (its PeerProcess), when given, ends
-    the wait as soon as it has exited."""
-    if client is not None:
-        return _accept_while_running(agent, listener, clause, deadline_ms, client)
-    reply = agent.accept(listener, deadline_ms=deadline_ms)
-    if not reply.ok:
-        raise Violation(
-            clause, "client connection at the derived pipe name", "a connection", reply.describe()
-        )
-    return Accepted(agent, listener, listener)
-
-
-def _accept_while_running(agent, listener: int, clause: str, deadline_ms: int, client):
-    left = deadline_ms
-    while left > 0:
-        exited = not client.process.running
-        # After the exit one short last try: a connection it made is pending.
-        step = 100 if exited else min(deadlines.ACCEPT_SLICE_MS, left)
-        reply = agent.accept(listener, deadline_ms=step)
-        if reply.ok:
-            return Accepted(agent, listener, listener)
-        if not reply.timeout:
-            break
-        if exited:
-            ending = client.finish(1)
-            # As CaseContext.finish: an option it lacks.
-            if ending.code == reference.load().EXIT_UNSUPPORTED_OPTION:
-                raise unsupported(
-                    "the peer does not implement an option this case uses: "
-                    f"{ending.stderr.strip()[-300:]}"
-                )
-            raise Violation(
-                clause,
-                "client connection at the derived pipe name",
-                "a connection",
-                f"none: the client {ending.describe()} without connecting",
-            )
-        left -= step
-    raise Violation(
-        clause, "client connection at the derived pipe name", "a connection", reply.describe()
-    )
-
-
-def read_hello(accepted: Accepted, clause: str = "NP-8"):
-    """The client's first message, parsed as a HELLO (a violation if it is not one)."""
-    core = reference.load()
-    data = read_message(accepted.agent, accepted.handle, "the client's first message", clause)
-    try:
-        return core.parse_hello_message(data)
-    except core.ContractError as err:
-        raise Violation(
-            err.clause, f"first message ({err.rule})", "a well-formed HELLO", err.detail
-        ) from err
-
-
-def answer_hello(accepted: Accepted, server_config, hello, counter=None, status=None, ack=None):
-    """Sends the reference decision (or the given status/ack) and returns (status, ack)."""
-    core = reference.load()
-    if ack is None:
-        decision = core.decide_handshake(server_config, hello, counter or core.SessionCounter(1))
-        status, ack = status or decision.status, decision.ack
-    reply = accepted.agent.write(accepted.handle, core.hello_ack_message(ack, status or "OK"))
-    expect(reply.ok, "NP-17", "sending HELLO_ACK", "written", reply.describe())
-    return status or "OK", ack

@@ -41,7 +41,10 @@ def missing_name_cause(agent, run_dir: str, service: str, does: str = "listens")
 def byte_type_pipe(agent, pipe_name: str) -> bool:
     """Whether the instance at pipe_name is byte-type: connect without asking
     for message read mode, then GetNamedPipeInfo (this takes the instance)."""
-    reply = agent.connect(pipe_name, read_mode="byte", deadline_ms=drive.DEADLINE_MS)
+    # The failed connect took an instance: retry while the server makes the next one.
+    reply = agent.connect(
+        pipe_name, read_mode="byte", deadline_ms=drive.DEADLINE_MS, retry_missing=True
+    )
     if not reply.ok:
         return False
     try:
@@ -68,10 +71,12 @@ def connect_failure(agent, pipe_name: str, reply) -> Violation:
 
 
 def accept_or_twin(ctx, listener: int, twin_listeners, client, clause: str = "NP-2"):
-    """drive.accept at the derived name; a client that connects nowhere there is
-    looked for at the twins the case also listens at (listen_at_twins)."""
+    """reference_server.accept at the derived name; a client that connects nowhere
+    there is looked for at the twins the case also listens at (listen_at_twins)."""
+    from . import reference_server  # it imports drive, which imports this module
+
     try:
-        return drive.accept(ctx.agent, listener, clause=clause, client=client)
+        return reference_server.accept(ctx, listener, clause=clause, client=client)
     except Violation as exc:
         for twin, handle in twin_listeners:
             if ctx.agent.accept(handle, deadline_ms=PROBE_MS).ok:
@@ -82,4 +87,9 @@ def accept_or_twin(ctx, listener: int, twin_listeners, client, clause: str = "NP
 
 def listen_at_twins(ctx, run_dir: str, service: str) -> list[tuple[twins.Twin, int]]:
     """A listener at every likely wrong twin, so a client that goes there is seen."""
-    return [(twin, drive.listen(ctx.agent, twin.name)) for twin in twins.twins(run_dir, service)]
+    from . import reference_server
+
+    return [
+        (twin, reference_server.listen(ctx.agent, twin.name))
+        for twin in twins.twins(run_dir, service)
+    ]
