@@ -111,3 +111,14 @@ def test_the_catalogued_run_keeps_the_all_cases_section_of_the_document():
     again = faults.render_markdown([kill], previous=full)
     assert again == full
     assert "## Which cases catch each fault" not in faults.render_markdown([kill])
+
+
+def test_the_fault_s_own_name_in_a_service_name_is_no_cause():
+    ansi = faults.Fault(
+        "args_ansi_code_page", "NP-2", "both", "d", ("NAME-S-03",), cause="[Aa]nsi.code.page"
+    )
+    message = "NP-2: no pipe at \\\\.\\pipe\\netipc-0123-name-s-03-c-args-ansi-code-page-2"
+    kill = faults.judge(ansi, [result("NAME-S-03", "FAIL", message, ["NP-2"])])
+    assert not kill.killed and kill.weak
+    named = message + " (it reads its arguments in the Ansi code page)"
+    assert faults.judge(ansi, [result("NAME-S-03", "FAIL", named, ["NP-2"])]).killed
