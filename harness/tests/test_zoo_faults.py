@@ -105,9 +105,11 @@ def test_repeated_runs_kill_only_when_every_run_kills():
 def test_the_catalogued_run_keeps_the_all_cases_section_of_the_document():
     kill = faults.judge(FAULT, [result("HS-S-02", "FAIL", "WE-7: discard", ["WE-7"])])
     kill.caught_by["MULTI-S-01"] = "FAIL"
+    kill.clean_too["CH-S-01"] = "FAIL"
     full = faults.render_markdown([kill], all_cases=True, seconds=600)
     assert "## Which cases catch each fault" in full and "HS-S-02, MULTI-S-01" in full
     assert "10 min for 1 faults" in full
+    assert "| HS-S-02, MULTI-S-01 | CH-S-01 |" in full
     again = faults.render_markdown([kill], previous=full)
     assert again == full
     assert "## Which cases catch each fault" not in faults.render_markdown([kill])
