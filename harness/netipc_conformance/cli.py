@@ -228,8 +228,6 @@ def cmd_faults(args: argparse.Namespace) -> int:
             print(f"          by {kill.killed_by[:400]}", flush=True)
         if kill.weak and not kill.killed:
             print(f"          weak check: {kill.weak[:400]}", flush=True)
-        if args.all_cases:
-            print(f"          caught by: {', '.join(kill.caught_by) or 'nothing'}", flush=True)
 
     print(f"faults run on the {kind} runtime", flush=True)
     started = time.monotonic()
@@ -245,6 +243,9 @@ def cmd_faults(args: argparse.Namespace) -> int:
     )
     seconds = time.monotonic() - started
     kills = [faults.summary(r) for r in runs]
+    if args.all_cases:  # after the clean peer's failures are taken out
+        for kill in kills:
+            print(f"{kill.fault.name:<38} caught by: {', '.join(kill.caught_by) or 'nothing'}")
     if args.repeat > 1:
         for fault_runs in runs:
             n = sum(k.killed for k in fault_runs)
