@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 from netipc_conformance.commands import names as names_cmd
@@ -226,14 +227,39 @@ def cmd_faults(args: argparse.Namespace) -> int:
         mark = "killed" if kill.killed else "SURVIVED"
         found = kill.verdicts or kill.error[-300:]
         print(f"{mark:<9} {kill.fault.name:<38} {kill.fault.clause:<6} {found}", flush=True)
+        if kill.killed_by:
+            print(f"          by {kill.killed_by[:400]}", flush=True)
+        if kill.weak and not kill.killed:
+            print(f"          weak check: {kill.weak[:400]}", flush=True)
 
     print(f"faults run on the {kind} runtime", flush=True)
-    kills = faults.run_all(args.peer, chosen, args.parallel, on_done=report, runtime=kind)
-    table = faults.render_markdown(kills)
+    started = time.monotonic()
+    runs = faults.run_all(
+        args.peer,
+        chosen,
+        args.parallel,
+        on_done=report,
+        runtime=kind,
+        all_cases=args.all_cases,
+        jobs=args.jobs,
+        repeat=args.repeat,
+    )
+    seconds = time.monotonic() - started
+    kills = [faults.summary(r) for r in runs]
+    if args.all_cases:  # after the clean peer's failures are taken out
+        for kill in kills:
+            print(f"{kill.fault.name:<38} caught by: {', '.join(kill.caught_by) or 'nothing'}")
+    if args.repeat > 1:
+        for fault_runs in runs:
+            n = sum(k.killed for k in fault_runs)
+            print(f"{fault_runs[0].fault.name:<38} killed {n}/{len(fault_runs)}")
     if args.markdown:
-        args.markdown.write_text(table)
+        previous = args.markdown.read_text() if args.markdown.is_file() else ""
+        args.markdown.write_text(
+            faults.render_markdown(kills, args.all_cases, previous, seconds, args.repeat)
+        )
     killed = sum(k.killed for k in kills)
-    print(f"kill rate {killed}/{len(kills)}")
+    print(f"kill rate {killed}/{len(kills)} in {seconds:.0f} s")
     return EXIT_OK if killed == len(kills) else EXIT_FAILED
 
 
@@ -398,6 +424,18 @@ def build_parser() -> argparse.ArgumentParser:
     zoo.add_argument("--only", nargs="*", help="these faults only")
     zoo.add_argument("--parallel", type=int, default=6, help="faults run at once (default 6)")
     zoo.add_argument("--markdown", type=Path, help="write the table here (docs/faults.md)")
+    zoo.add_argument(
+        "--all-cases",
+        action="store_true",
+        help="run every case of the suite on each fault, not only its catalogued ones, and "
+        "show which cases caught it (long: see docs/faults.md)",
+    )
+    zoo.add_argument(
+        "--repeat", type=int, default=1, help="runs of each fault; killed only if every run kills"
+    )
+    zoo.add_argument(
+        "--jobs", type=int, default=1, help="cases in parallel within one fault's run (default 1)"
+    )
     _add_runtime_option(zoo)
     _add_programs_option(zoo)
     zoo.set_defaults(func=cmd_faults)

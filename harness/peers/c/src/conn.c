@@ -224,11 +224,16 @@ int np_server_handshake(np_conn* c, DWORD deadline_ms, np_report* r, np_err* e) 
     e->has_win32 = 0;
     snprintf(e->detail, sizeof e->detail, "%s: answered %s", rule, np_status_name(status));
   }
-  r->answered = 1;
+  /* hello_padding_bare_close: a nonzero padding is taken for a corrupt HELLO and the
+   * connection dropped, unanswered. */
+  int bare_close = status != NP_ST_OK && (np_fault(F_REJECT_WITH_BARE_CLOSE) ||
+                                          (np_fault(F_HELLO_PADDING_BARE_CLOSE) && rule != NULL &&
+                                           strcmp(rule, "hello_nonzero_padding") == 0));
+  r->answered = !bare_close;
   r->status = status;
   r->ack = c->ack;
   r->rule = rule;
-  if (status == NP_ST_OK || !np_fault(F_REJECT_WITH_BARE_CLOSE)) {
+  if (!bare_close) {
     uint8_t m[NP_HEADER_LEN + NP_ACK_LEN];
     np_header h;
     np_header_init(&h, NP_KIND_CONTROL, NP_CODE_HELLO_ACK, NP_ACK_LEN, id);
@@ -240,6 +245,9 @@ int np_server_handshake(np_conn* c, DWORD deadline_ms, np_report* r, np_err* e) 
       if (status == NP_ST_OK) *e = werr;
       return 0;
     }
+    /* reject_then_disconnect: the rejection "closes" with DisconnectNamedPipe at once, which
+     * discards the ACK if the client has not read it yet (no FlushFileBuffers first). */
+    if (status != NP_ST_OK && np_fault(F_REJECT_THEN_DISCONNECT)) DisconnectNamedPipe(c->pipe.h);
   }
   if (status != NP_ST_OK && np_fault(F_NO_CLOSE_AFTER_REJECT)) {
     np_err ignored = {0};
@@ -292,7 +300,7 @@ static int client_handshake(np_conn* c, np_report* r, np_err* e) {
   } else {
     np_ack_decode(b.data + NP_HEADER_LEN, &c->ack);
     r->ack = c->ack;
-    if (h.status != NP_ST_OK) {
+    if (h.status != NP_ST_OK && !np_fault(F_CLIENT_IGNORES_ACK_STATUS)) {
       np_rule(e, "ack_rejected", "transport_status: expected OK, got %s", np_status_name(h.status));
       e->reason = NP_REJECTED;
       if (np_fault(F_CLIENT_IGNORES_REJECTION)) {
@@ -344,7 +352,11 @@ np_conn* np_connect(const np_config* cfg, const char* run_dir, const char* servi
   }
   c->send_packet =
       np_fault(F_CLIENT_IGNORES_AGREED_PACKET_SIZE) ? c->hello.packet_size : c->ack.packet_size;
-  c->lim = (np_limits){c->ack.packet_size, c->ack.resp_payload, c->ack.resp_batch};
+  /* client_accepts_over_limit_response: responses are checked against the client's buffers
+   * only, not against the agreed response limits. */
+  int over = np_fault(F_CLIENT_ACCEPTS_OVER_LIMIT_RESPONSE);
+  c->lim = (np_limits){c->ack.packet_size, over ? UINT32_MAX : c->ack.resp_payload,
+                       over ? UINT32_MAX : c->ack.resp_batch};
   return c;
 }
 

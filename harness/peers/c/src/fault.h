@@ -39,7 +39,16 @@
   X(BATCH_OFFSETS_FROM_PAYLOAD_START, batch_offsets_from_payload_start)       \
   X(BROKEN_PIPE_IS_PROTOCOL_ERROR, broken_pipe_is_protocol_error)             \
   X(ONE_CLIENT_AT_A_TIME, one_client_at_a_time)                               \
-  X(NO_NEW_INSTANCE_UNTIL_SESSION_ENDS, no_new_instance_until_session_ends)
+  X(NO_NEW_INSTANCE_UNTIL_SESSION_ENDS, no_new_instance_until_session_ends)   \
+  X(REJECT_THEN_DISCONNECT, reject_then_disconnect)                           \
+  X(HELLO_FLAGS_IGNORED, hello_flags_ignored)                                 \
+  X(HELLO_PADDING_BARE_CLOSE, hello_padding_bare_close)                       \
+  X(SHORT_LAST_CHUNK_AWAITED, short_last_chunk_awaited)                       \
+  X(ARGS_ANSI_CODE_PAGE, args_ansi_code_page)                                 \
+  X(PIPE_TYPE_BYTE, pipe_type_byte)                                           \
+  X(CLIENT_IGNORES_ACK_STATUS, client_ignores_ack_status)                     \
+  X(CLIENT_READ_MODE_BYTE, client_read_mode_byte)                             \
+  X(CLIENT_ACCEPTS_OVER_LIMIT_RESPONSE, client_accepts_over_limit_response)
 
 enum np_fault_id {
   F_NONE = 0,

@@ -46,7 +46,8 @@ unsigned np_decide(const np_config* s, const np_hello* h, np_ack* ack, const cha
   *rule = NULL;
   if (h->layout_version != 1)
     return reject(ack, rule, "hello_bad_layout_version", NP_ST_INCOMPATIBLE);
-  if (h->flags != 0) return reject(ack, rule, "hello_nonzero_flags", NP_ST_BAD_ENVELOPE);
+  if (h->flags != 0 && !np_fault(F_HELLO_FLAGS_IGNORED))
+    return reject(ack, rule, "hello_nonzero_flags", NP_ST_BAD_ENVELOPE);
   if (h->padding != 0) return reject(ack, rule, "hello_nonzero_padding", NP_ST_BAD_ENVELOPE);
   if (h->auth_token != s->auth_token)
     return reject(ack, rule, "auth_token_mismatch", NP_ST_AUTH_FAILED);

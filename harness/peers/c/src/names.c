@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common.h"
 #include "fault.h"
 
 #define NP_PIPE_NAME_MAX 256
@@ -53,10 +54,30 @@ static void msys_convert_drive_path(char* path) {
   path[1] = ':';
 }
 
+/* The args_ansi_code_page fault: the bytes a main(argc, argv) program gets for this argument,
+ * the run_dir in the ANSI code page (Windows-1252 on an English system; best fit, '?' for what
+ * it cannot spell) instead of UTF-8. NULL when out of memory. */
+static char* ansi_of_utf8(const char* utf8) {
+  int wn = MultiByteToWideChar(CP_UTF8, 0, utf8, -1, NULL, 0);
+  wchar_t* w = malloc(sizeof(wchar_t) * (size_t)(wn > 0 ? wn : 1));
+  char* out = NULL;
+  if (w != NULL && wn > 0 && MultiByteToWideChar(CP_UTF8, 0, utf8, -1, w, wn) > 0) {
+    int n = WideCharToMultiByte(CP_ACP, 0, w, -1, NULL, 0, NULL, NULL);
+    out = n > 0 ? malloc((size_t)n) : NULL;
+    if (out != NULL && WideCharToMultiByte(CP_ACP, 0, w, -1, out, n, NULL, NULL) <= 0) out[0] = 0;
+  }
+  free(w);
+  return out;
+}
+
 const char* np_pipe_name(const char* run_dir_in, const char* service, char* out, size_t out_len) {
-  char* run_dir = malloc(strlen(run_dir_in) + 1);
+  char* run_dir = NULL;
+  if (np_fault(F_ARGS_ANSI_CODE_PAGE)) {
+    run_dir = ansi_of_utf8(run_dir_in);
+  } else if ((run_dir = malloc(strlen(run_dir_in) + 1)) != NULL) {
+    strcpy(run_dir, run_dir_in);
+  }
   if (run_dir == NULL) return "pipe_name_too_long";
-  strcpy(run_dir, run_dir_in);
   if (np_fault(F_RUN_DIR_MSYS_CONVERTED)) msys_convert_drive_path(run_dir);
   size_t n = strlen(run_dir);
   if (np_fault(F_RUN_DIR_NORMALIZED)) {

@@ -31,6 +31,8 @@ wchar_t* np_wide(const char* utf8) {
 HANDLE np_pipe_create(const wchar_t* name, DWORD buffer_size, np_err* e) {
   DWORD mode = PIPE_TYPE_MESSAGE | PIPE_WAIT |
                (np_fault(F_READ_MODE_BYTE) ? PIPE_READMODE_BYTE : PIPE_READMODE_MESSAGE);
+  /* pipe_type_byte: the flags of a stream pipe, as in most CreateNamedPipe examples. */
+  if (np_fault(F_PIPE_TYPE_BYTE)) mode = PIPE_TYPE_BYTE | PIPE_READMODE_BYTE | PIPE_WAIT;
   HANDLE h = CreateNamedPipeW(name, PIPE_ACCESS_DUPLEX | FILE_FLAG_OVERLAPPED, mode,
                               PIPE_UNLIMITED_INSTANCES, buffer_size, buffer_size, 0, NULL);
   if (h == INVALID_HANDLE_VALUE) np_win32(e, GetLastError(), "CreateNamedPipeW");
@@ -78,7 +80,9 @@ int np_pipe_open(const wchar_t* name, DWORD deadline_ms, HANDLE* out, np_err* e)
                            FILE_FLAG_OVERLAPPED, NULL);
     if (h != INVALID_HANDLE_VALUE) {
       DWORD mode = PIPE_READMODE_MESSAGE;
-      if (!np_fault(F_READ_MODE_BYTE) && !SetNamedPipeHandleState(h, &mode, NULL, NULL)) {
+      /* A client end starts in byte mode; the faults forget to switch it. */
+      int byte_mode = np_fault(F_READ_MODE_BYTE) || np_fault(F_CLIENT_READ_MODE_BYTE);
+      if (!byte_mode && !SetNamedPipeHandleState(h, &mode, NULL, NULL)) {
         np_win32(e, GetLastError(), "SetNamedPipeHandleState");
         CloseHandle(h);
         return 0;
