@@ -159,12 +159,14 @@ def test_ci_gate_exit_codes_and_last_lines(tmp_path, faulty):
 
 
 def test_a_must_failure_inside_a_should_case_is_fail(tmp_path, c_peer_built):
-    # A client whose HELLO has nonzero flags: in CH-C-02 (a SHOULD case, WE-4)
-    # the reference server's decision rejects it, a MUST of WE-7. The verdict
-    # is that requirement's (FAIL), not the case's (it was NON-STRICT).
-    fault = faults.Fault("hello_flags_nonzero", "WE-5", "client", "flags", ("CH-C-02",))
+    # A client whose HELLO has nonzero flags: in ENV-C-01/kind-request (a
+    # SHOULD variant, WE-1) the reference server's decision rejects it, a MUST
+    # of WE-7, a clause the variant does not cite. The verdict is that
+    # requirement's (FAIL), not the variant's (NON-STRICT).
+    case_id = "ENV-C-01/kind-request"
+    fault = faults.Fault("hello_flags_nonzero", "WE-5", "client", "flags", (case_id,))
     manifest = faults.faulty_manifest(C_PEER, fault, tmp_path)
-    code, report = run(tmp_path, "--peer", str(manifest), "--cases", "CH-C-02")
+    code, report = run(tmp_path, "--peer", str(manifest), "--cases", case_id)
     result = only_result(report)
     assert (code, result["strength"], result["verdict"]) == (1, "SHOULD", "FAIL"), result
     assert result["message"].startswith("WE-7: reference decision"), result["message"]
