@@ -74,3 +74,16 @@ def test_other_connect_failures_are_np_2(reply):
     name = names.pipe_name(RUN_DIR, SERVICE)
     failure = naming.connect_failure(FakeAgent(), name, Reply(reply))
     assert failure.clause == "NP-2" and "connect to the derived pipe name" in str(failure)
+
+
+def test_the_refused_connects_own_word_decides_without_a_second_connect():
+    """The agent names the refused instance's type (message_type): no probe is
+    needed, so a server that has gone since is still named NP-1."""
+    name = names.pipe_name(RUN_DIR, SERVICE)
+    gone = FakeAgent([])  # a second connect would find no pipe
+    said_byte = Reply({**INVALID_PARAMETER, "message_type": False})
+    assert naming.connect_failure(gone, name, said_byte).clause == "NP-1"
+    said_message = Reply({**INVALID_PARAMETER, "message_type": True})
+    assert naming.connect_failure(FakeAgent([name], byte_type=True), name, said_message).clause == (
+        "NP-2"
+    )

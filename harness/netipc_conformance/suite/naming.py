@@ -54,9 +54,18 @@ def byte_type_pipe(agent, pipe_name: str) -> bool:
         agent.close_handle(reply["handle"])
 
 
+def _byte_type(agent, pipe_name: str, reply) -> bool:
+    """The agent says what the refused instance was (message_type); without that
+    word, a second connect asks, which the server may no longer answer."""
+    message_type = reply.raw.get("message_type")
+    if message_type is not None:
+        return not message_type
+    return byte_type_pipe(agent, pipe_name)
+
+
 def connect_failure(agent, pipe_name: str, reply) -> Violation:
     """The violation for a connect to the derived name that failed."""
-    if reply.win32_code == ERROR_INVALID_PARAMETER and byte_type_pipe(agent, pipe_name):
+    if reply.win32_code == ERROR_INVALID_PARAMETER and _byte_type(agent, pipe_name, reply):
         return Violation(
             "NP-1",
             f"the server's pipe instance at {pipe_name}",

@@ -137,12 +137,24 @@ json accept(const json& request, state& s) {
 }
 
 json connect(const json& request, state& s) {
+  bool message_mode = field_or<std::string>(request, "read_mode", "message") == "message";
   w::connect_options options;
-  options.message_read_mode = field_or<std::string>(request, "read_mode", "message") == "message";
+  options.message_read_mode = false;  // set here, so that a refusal can say what the pipe is
   options.retry_missing = field_or<bool>(request, "retry_missing", false);
   w::io_outcome outcome;
   auto pipe = w::connect_pipe(name_of(request), deadline_of(request), options, outcome);
-  return outcome.ok() ? keep(s, std::move(pipe)) : failure(outcome);
+  if (!outcome.ok()) return failure(outcome);
+  DWORD mode = PIPE_READMODE_MESSAGE;
+  if (message_mode && !::SetNamedPipeHandleState(pipe.get(), &mode, nullptr, nullptr)) {
+    json reply = last_error();
+    // NP-1: a byte-type instance refuses message read mode. Asked while this
+    // handle still holds the instance; a second connect may find none.
+    DWORD flags = 0;
+    if (::GetNamedPipeInfo(pipe.get(), &flags, nullptr, nullptr, nullptr))
+      reply["message_type"] = (flags & PIPE_TYPE_MESSAGE) != 0;
+    return reply;
+  }
+  return keep(s, std::move(pipe));
 }
 
 json write(const json& request, state& s) {
