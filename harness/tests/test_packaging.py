@@ -247,3 +247,28 @@ def test_vectors_add_fills_a_new_folder_then_adds_there(tmp_path, capsys, monkey
     # A second add to the same folder adds to it, and refuses the same id.
     assert vectors_cli("add", *NEW_VECTOR, "--vectors-dir", str(mine)) == 2
     assert "already exists" in capsys.readouterr().err
+
+
+def manifest_with_program(tmp_path: Path, program: str) -> Path:
+    text = (REPO / "harness" / "peers" / "reference" / "full.toml").read_text()
+    path = tmp_path / "mine.toml"
+    path.write_text(re.sub(r"(?m)^program = .*$", f'program = "{program}"', text))
+    return path
+
+
+def test_repo_placeholder_is_the_checkout_and_refused_when_installed(tmp_path, capsys, monkeypatch):
+    from netipc_conformance import cli
+    from netipc_conformance.suite import manifest
+
+    path = manifest_with_program(tmp_path, "{repo}/build/peer.exe")
+    assert manifest.load(path).program == REPO / "build" / "peer.exe"
+    # Installed: the package's parent folders are site-packages, not a checkout.
+    monkeypatch.setattr(locations, "checkout", lambda: None)
+    with pytest.raises(manifest.ManifestError, match=r"key program: \{repo\} is the"):
+        manifest.load(path)
+    assert cli.main(["run", "--peer", str(path)]) == cli.EXIT_USAGE
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "{manifest_dir}" in err
+    # The other placeholders need no checkout.
+    mine = manifest_with_program(tmp_path, "{manifest_dir}/peer.exe")
+    assert manifest.load(mine).program == tmp_path / "peer.exe"

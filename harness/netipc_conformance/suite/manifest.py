@@ -5,7 +5,8 @@ error names the file, the key and the problem, and is raised as
 ManifestError (one line, no traceback at the CLI).
 
 Placeholders in `program`, `args` and `env` values:
-  {repo}         the harness's repository root
+  {repo}         the harness's checkout (an installed harness has none: an
+                 error saying to use {manifest_dir})
   {win64_build}  the folder of the Windows programs (programs.win64_build():
                  NETIPC_PROGRAMS_DIR, the checkout's build/win64 or the
                  installed package's win64/)
@@ -26,10 +27,9 @@ from pathlib import Path
 
 import jsonschema
 
-from netipc_conformance.runtime import programs, reference
+from netipc_conformance.runtime import locations, programs, reference
 from netipc_conformance.suite import tomlfile
 
-REPO = Path(__file__).resolve().parents[3]
 CASE_PLACEHOLDERS = ("run_dir", "service", "options")
 STATIC_PLACEHOLDERS = ("repo", "win64_build", "manifest_dir")
 _PLACEHOLDER = re.compile(r"\{([a-z0-9_]+)\}")
@@ -104,9 +104,21 @@ def _validate(path: Path, doc: dict) -> None:
         raise ManifestError(f"{path}: key {_key_path(first)}: {first.message}")
 
 
+def _repo(path: Path, key: str) -> str:
+    """{repo}: the checkout. Installed, the package's parent folders are not a
+    checkout, so a silent stand-in would start a program from site-packages."""
+    repo = locations.checkout()
+    if repo is None:
+        raise ManifestError(
+            f"{path}: key {key}: {{repo}} is the netipc-conformance checkout, and this harness "
+            f"is installed without one; use {{manifest_dir}} or an absolute path"
+        )
+    return str(repo)
+
+
 def _expand_static(path: Path, key: str, text: str) -> str:
     values = {
-        "repo": str(REPO),
+        "repo": _repo(path, key) if "{repo}" in text else "",
         "win64_build": str(programs.win64_build()),
         "manifest_dir": str(path.resolve().parent),
     }
