@@ -78,15 +78,25 @@ def installed(wheel, tmp_path_factory) -> dict:
         for k, v in os.environ.items()
         if k not in ("NETIPC_PROGRAMS_DIR", "NETIPC_WIN64_BUILD", "VIRTUAL_ENV", "PYTHONPATH")
     }
+    # As pipx lays it out: the command is a link in a bin folder on PATH, and
+    # neither the venv's bin nor the checkout is on PATH.
+    bin_dir = root / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "netipc-conformance").symlink_to(venv / "bin" / "netipc-conformance")
     path = [p for p in env.get("PATH", "").split(os.pathsep) if not p.startswith(str(REPO))]
-    env["PATH"] = os.pathsep.join([str(venv / "bin"), *path])
+    env["PATH"] = os.pathsep.join([str(bin_dir), *path])
     elsewhere = root / "elsewhere"
     elsewhere.mkdir()
-    return {"venv": venv, "env": env, "cwd": elsewhere, "install_s": seconds}
+    return {"venv": venv, "bin": bin_dir, "env": env, "cwd": elsewhere, "install_s": seconds}
 
 
 def cli(installed: dict, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    command = [str(installed["venv"] / "bin" / "netipc-conformance"), *args]
+    return in_user_shell(installed, ["netipc-conformance", *args], timeout)
+
+
+def in_user_shell(installed: dict, argv: list[str], timeout: float) -> subprocess.CompletedProcess:
+    """argv run from a folder outside the checkout, the command found through PATH."""
+    command = [shutil.which(argv[0], path=installed["env"]["PATH"]) or argv[0], *argv[1:]]
     return subprocess.run(
         command,
         capture_output=True,
@@ -121,6 +131,59 @@ def test_the_wheel_carries_vectors_schemas_manifests_and_programs(wheel):
         assert exes == PROGRAMS, f"built where mingw-w64 is, the wheel must carry {PROGRAMS}"
     else:
         assert not exes
+
+
+def tracked_package_files() -> list[str]:
+    """The package's files in git (a fresh clone has exactly these), as wheel paths."""
+    if not (REPO / ".git").exists() or shutil.which("git") is None:
+        pytest.skip("not a git checkout: the package's files are not known")
+    done = subprocess.run(
+        ["git", "-C", str(REPO / "harness"), "ls-files", "netipc_conformance"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return done.stdout.split()
+
+
+def test_the_wheel_carries_every_file_of_the_package(wheel):
+    """Every module and data file, whichever subpackage (commands/, runtime/,
+    suite/, cases/, purepy/) a move put it in."""
+    names = set(zipfile.ZipFile(wheel).namelist())
+    tracked = tracked_package_files()
+    assert "netipc_conformance/suite/report_template.html" in tracked  # git sees the package
+    missing = sorted(set(tracked) - names)
+    assert not missing, f"the wheel lacks {missing}"
+    for sub in ("commands", "runtime", "suite", "cases", "purepy"):
+        assert f"netipc_conformance/{sub}/__init__.py" in names
+
+
+def test_the_install_names_no_path_of_the_checkout(installed):
+    """Nothing installed points back at the checkout it was built from (the
+    programs' own binaries may carry build paths as debug text, and are run, not read)."""
+    checkout = str(REPO).encode()
+    site = package_dir(installed)
+    naming = [
+        str(path.relative_to(site.parent))
+        for path in [*site.rglob("*"), *site.parent.glob("netipc_conformance-*.dist-info/*")]
+        if path.is_file()
+        and path.suffix not in (".exe", ".dll", ".pyc")
+        and checkout in path.read_bytes()
+    ]
+    assert not naming, f"installed files name the checkout {REPO}: {naming}"
+    assert str(REPO) not in (installed["bin"] / "netipc-conformance").resolve().read_text()
+
+
+def test_the_wine_module_runs_from_the_install(installed):
+    """ci/lib.sh's prefix set-up, `python -m netipc_conformance.runtime.wine`."""
+    python = str(installed["venv"] / "bin" / "python")
+    module = [python, "-m", "netipc_conformance.runtime.wine"]
+    done = in_user_shell(installed, [*module, "env"], timeout=60)
+    assert done.returncode == 0, output(done)
+    assert any(line.startswith("export WINEDEBUG=") for line in done.stdout.splitlines())
+    done = in_user_shell(installed, module, timeout=60)
+    assert done.returncode == 2 and done.stderr.startswith("usage:"), output(done)
 
 
 def count_vectors() -> int:
