@@ -79,12 +79,15 @@ def installed(wheel, tmp_path_factory) -> dict:
         if k not in ("NETIPC_PROGRAMS_DIR", "NETIPC_WIN64_BUILD", "VIRTUAL_ENV", "PYTHONPATH")
     }
     # As pipx lays it out: the command is a link in a bin folder on PATH, and
-    # neither the venv's bin nor the checkout is on PATH.
+    # neither the venv's bin nor the checkout is on PATH; nor is any other
+    # Python environment of this machine (a pytest found there would hide a
+    # reliance on PATH): the system's folders and Wine's only.
     bin_dir = root / "bin"
     bin_dir.mkdir()
     (bin_dir / "netipc-conformance").symlink_to(venv / "bin" / "netipc-conformance")
-    path = [p for p in env.get("PATH", "").split(os.pathsep) if not p.startswith(str(REPO))]
-    env["PATH"] = os.pathsep.join([str(bin_dir), *path])
+    tools = [shutil.which(t) for t in ("wine", "wineserver", "wineboot", "setarch")]
+    path = [str(bin_dir), *(os.path.dirname(t) for t in tools if t), *os.defpath.split(":")]
+    env["PATH"] = os.pathsep.join(p for p in dict.fromkeys(path) if p)
     elsewhere = root / "elsewhere"
     elsewhere.mkdir()
     return {"venv": venv, "bin": bin_dir, "env": env, "cwd": elsewhere, "install_s": seconds}
