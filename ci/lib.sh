@@ -76,18 +76,39 @@ pick_python() {
   die "Python 3.11 or newer is needed (python3 -V says: $(python3 -V 2>&1))"
 }
 
+# Python packages of ci/requirements.txt only the project's own tests and lint
+# need (ci/test, ci/run-suite): the gate's venv goes without them.
+TEST_PIP_PACKAGES=(ruff pyyaml)
+
+# The pinned requirements of a set: `gate` or, by default, all.
+pip_requirement_set() {
+  local req=$NETIPC_ROOT/ci/requirements.txt
+  case ${1:-all} in
+    gate) grep -viE "^($(IFS='|'; echo "${TEST_PIP_PACKAGES[*]}"))==" "$req" ;;
+    all) cat "$req" ;;
+    *) die "unknown package set '$1' (gate or all)" ;;
+  esac
+}
+
+# ensure_venv [gate|all]: the venv with that set of ci/requirements.txt. The
+# stamp records the file's hash and the set; a venv with all serves the gate.
 ensure_venv() {
-  local req=$NETIPC_ROOT/ci/requirements.txt stamp=$NETIPC_VENV/.requirements.sha
+  local set=${1:-all} req=$NETIPC_ROOT/ci/requirements.txt stamp=$NETIPC_VENV/.requirements.sha sha
   if [ ! -x "$NETIPC_VENV/bin/python" ]; then
     say "creating the Python virtual environment $NETIPC_VENV"
     "$(pick_python)" -m venv "$NETIPC_VENV" || die "python -m venv failed (apt-get install python3-venv)"
   fi
-  if [ "$(sha256sum "$req" | cut -d' ' -f1)" != "$(cat "$stamp" 2>/dev/null)" ]; then
-    say "installing Python packages from ci/requirements.txt"
-    "$NETIPC_VENV/bin/python" -m pip install -q --upgrade pip
-    "$NETIPC_VENV/bin/python" -m pip install -q -r "$req"
-    sha256sum "$req" | cut -d' ' -f1 >"$stamp"
-  fi
+  sha=$(sha256sum "$req" | cut -d' ' -f1)
+  case "$(cat "$stamp" 2>/dev/null)" in
+    "$sha all" | "$sha $set") ;;
+    *)
+      say "installing Python packages from ci/requirements.txt ($set)"
+      pip_requirement_set "$set" >"$NETIPC_VENV/requirements-$set.txt"
+      "$NETIPC_VENV/bin/python" -m pip install -q --upgrade pip
+      "$NETIPC_VENV/bin/python" -m pip install -q -r "$NETIPC_VENV/requirements-$set.txt"
+      echo "$sha $set" >"$stamp"
+      ;;
+  esac
   export PATH=$NETIPC_VENV/bin:$PATH
 }
 

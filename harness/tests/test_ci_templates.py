@@ -6,6 +6,7 @@ takes, would fail only in someone else's CI; these checks make it fail here.
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import shlex
@@ -354,3 +355,38 @@ def test_the_gate_cross_builds_without_googletest(tmp_path):
     everything, tests = configure_windows(tmp_path / "all")
     assert everything.returncode != 0 and tests == "ON"
     assert "apt-get install googletest" in " ".join(everything.stderr.split())
+
+
+def pip_set(name: str) -> set[str]:
+    done = subprocess.run(
+        ["bash", "-c", f'source "{REPO}/ci/lib.sh" && pip_requirement_set {name}'],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 0, done.stderr
+    return {line.split("==")[0].lower() for line in done.stdout.split() if "==" in line}
+
+
+def imported_packages() -> set[str]:
+    """The top-level names the harness package imports, anywhere in it."""
+    names = set()
+    for path in (REPO / "harness" / "netipc_conformance").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names.add(node.module.split(".")[0])
+    return names
+
+
+def test_the_gate_venv_has_no_test_only_python_package():
+    gate, everything = pip_set("gate"), pip_set("all")
+    assert gate < everything
+    assert {"pytest", "pytest-xdist", "pytest-timeout", "jsonschema"} <= gate
+    left_out = everything - gate
+    assert left_out >= {"ruff", "pyyaml"}, left_out
+    # What the gate leaves out, the harness never imports (pyyaml is `yaml`).
+    module_of = {"pyyaml": "yaml"}
+    assert not {module_of.get(p, p) for p in left_out} & imported_packages()
+    assert "ensure_venv gate" in GATE.read_text(encoding="utf-8")
