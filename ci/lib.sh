@@ -10,18 +10,18 @@ JOBS=${JOBS:-2}
 # Debian/Ubuntu packages. GATE_APT_PACKAGES is what gating a peer needs
 # (ci/gate): Wine, mingw-w64, the C++ build of the reference programs and of
 # the Python module (Boost.Process for its launcher), Python. The rest only
-# the project's own tests need (ci/test, ci/run-suite): the native unit tests
-# and benchmark, the fuzz run (clang), the formatters, the Go and Rust sample
-# peers, the report page's browser check.
+# the project's own tests need (ci/test, ci/run-suite): the unit tests, native
+# and cross-built (googletest), the benchmark, the fuzz run (clang), the
+# formatters, the Go and Rust sample peers, the report page's browser check.
 GATE_APT_PACKAGES=(
   cmake ninja-build g++
-  googletest libboost-dev libboost-filesystem-dev nlohmann-json3-dev libcli11-dev
+  libboost-dev libboost-filesystem-dev nlohmann-json3-dev libcli11-dev
   mingw-w64 g++-mingw-w64-x86-64-posix wine wine64
   python3-venv python3-dev
 )
 TEST_APT_PACKAGES=(
   clang clang-format libclang-rt-14-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  googletest libgtest-dev libgmock-dev libbenchmark-dev
   golang-go rustc rustfmt libstd-rust-dev-windows chromium
 )
 APT_PACKAGES=("${GATE_APT_PACKAGES[@]}" "${TEST_APT_PACKAGES[@]}")
@@ -76,18 +76,39 @@ pick_python() {
   die "Python 3.11 or newer is needed (python3 -V says: $(python3 -V 2>&1))"
 }
 
+# Python packages of ci/requirements.txt only the project's own tests and lint
+# need (ci/test, ci/run-suite): the gate's venv goes without them.
+TEST_PIP_PACKAGES=(ruff pyyaml)
+
+# The pinned requirements of a set: `gate` or, by default, all.
+pip_requirement_set() {
+  local req=$NETIPC_ROOT/ci/requirements.txt
+  case ${1:-all} in
+    gate) grep -viE "^($(IFS='|'; echo "${TEST_PIP_PACKAGES[*]}"))==" "$req" ;;
+    all) cat "$req" ;;
+    *) die "unknown package set '$1' (gate or all)" ;;
+  esac
+}
+
+# ensure_venv [gate|all]: the venv with that set of ci/requirements.txt. The
+# stamp records the file's hash and the set; a venv with all serves the gate.
 ensure_venv() {
-  local req=$NETIPC_ROOT/ci/requirements.txt stamp=$NETIPC_VENV/.requirements.sha
+  local set=${1:-all} req=$NETIPC_ROOT/ci/requirements.txt stamp=$NETIPC_VENV/.requirements.sha sha
   if [ ! -x "$NETIPC_VENV/bin/python" ]; then
     say "creating the Python virtual environment $NETIPC_VENV"
     "$(pick_python)" -m venv "$NETIPC_VENV" || die "python -m venv failed (apt-get install python3-venv)"
   fi
-  if [ "$(sha256sum "$req" | cut -d' ' -f1)" != "$(cat "$stamp" 2>/dev/null)" ]; then
-    say "installing Python packages from ci/requirements.txt"
-    "$NETIPC_VENV/bin/python" -m pip install -q --upgrade pip
-    "$NETIPC_VENV/bin/python" -m pip install -q -r "$req"
-    sha256sum "$req" | cut -d' ' -f1 >"$stamp"
-  fi
+  sha=$(sha256sum "$req" | cut -d' ' -f1)
+  case "$(cat "$stamp" 2>/dev/null)" in
+    "$sha all" | "$sha $set") ;;
+    *)
+      say "installing Python packages from ci/requirements.txt ($set)"
+      pip_requirement_set "$set" >"$NETIPC_VENV/requirements-$set.txt"
+      "$NETIPC_VENV/bin/python" -m pip install -q --upgrade pip
+      "$NETIPC_VENV/bin/python" -m pip install -q -r "$NETIPC_VENV/requirements-$set.txt"
+      echo "$sha $set" >"$stamp"
+      ;;
+  esac
   export PATH=$NETIPC_VENV/bin:$PATH
 }
 
@@ -106,13 +127,24 @@ build_native() {
 }
 
 # build_windows [TARGET...]: every Windows program and test, or only the
-# targets named (ci/gate: the agent and the reference peer, not the tests).
+# targets named (ci/gate: the programs it runs, not the tests).
 build_windows() {
   say "cross-building the Windows programs with mingw-w64 (build/win64${1:+: $*})"
+  configure_windows "$@"
+  cmake --build "$NETIPC_BUILD/win64" -j "$JOBS" ${1:+--target "$@"}
+}
+
+# The cross build's tests need googletest's sources, which only ci/test
+# installs: for named targets (the gate) without them, no test is configured;
+# where they are (a checkout ci/test also uses), the tests stay configured so
+# that the two never reconfigure each other's build.
+configure_windows() {
+  local tests=ON
+  [ $# -gt 0 ] && [ ! -f "${NETIPC_GTEST_SOURCE:-/usr/src/googletest}/CMakeLists.txt" ] && tests=OFF
   cmake -S "$NETIPC_ROOT" -B "$NETIPC_BUILD/win64" -G Ninja -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_TOOLCHAIN_FILE="$NETIPC_ROOT/cmake/toolchain-mingw-w64.cmake" \
-    -DNETIPC_BUILD_TESTS=ON >/dev/null
-  cmake --build "$NETIPC_BUILD/win64" -j "$JOBS" ${1:+--target "$@"}
+    ${NETIPC_GTEST_SOURCE:+-DNETIPC_GTEST_SOURCE="$NETIPC_GTEST_SOURCE"} \
+    -DNETIPC_BUILD_TESTS=$tests >/dev/null
 }
 
 # What the gate runs: the agent plays the other side, the reference peer is

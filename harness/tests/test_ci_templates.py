@@ -6,6 +6,7 @@ takes, would fail only in someone else's CI; these checks make it fail here.
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import shlex
@@ -310,7 +311,8 @@ def test_the_gate_installs_only_what_gating_needs():
     gate, everything = package_set("gate"), package_set("all")
     assert set(gate) < set(everything)
     # The project's own tests need these; gating a peer does not.
-    assert not {"chromium", "clang", "clang-format", "golang-go", "rustc"} & set(gate)
+    test_only = {"chromium", "clang", "clang-format", "golang-go", "rustc", "googletest"}
+    assert not test_only & set(gate)
     assert {"wine64", "mingw-w64", "cmake", "python3-venv"} <= set(gate)
     assert "ensure_apt_packages gate" in GATE.read_text(encoding="utf-8")
 
@@ -323,3 +325,68 @@ def test_linux_template_installs_the_gate_set_and_caches_the_builds():
     ]
     assert any(p.endswith("/.venv") for p in cached), cached
     assert any(p.endswith("/build") for p in cached), cached
+
+
+def configure_windows(tmp_path: Path, *targets: str) -> tuple[subprocess.CompletedProcess, str]:
+    """ci/lib.sh's configure of the cross build, on a machine without googletest's
+    sources (the gate's package set): its status and the cache's test switch."""
+    build = tmp_path / "build"
+    env = {**os.environ, "NETIPC_BUILD": str(build), "NETIPC_GTEST_SOURCE": str(tmp_path / "no")}
+    done = subprocess.run(
+        ["bash", "-c", f'source "{REPO}/ci/lib.sh" && configure_windows "$@"', "-", *targets],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env=env,
+    )
+    cache = build / "win64" / "CMakeCache.txt"
+    text = cache.read_text(encoding="utf-8") if cache.is_file() else ""
+    switch = re.search(r"^NETIPC_BUILD_TESTS:BOOL=(\w+)$", text, flags=re.M)
+    return done, switch.group(1) if switch else ""
+
+
+@pytest.mark.timeout(600)
+def test_the_gate_cross_builds_without_googletest(tmp_path):
+    """googletest is not in the gate's set: the programs the gate builds configure
+    without it, while ci/test's whole build still asks for it by name."""
+    gate, tests = configure_windows(tmp_path / "gate", "netipc-agent", "netipc-ref-peer")
+    assert gate.returncode == 0, gate.stderr[-2000:]
+    assert tests == "OFF"
+    everything, tests = configure_windows(tmp_path / "all")
+    assert everything.returncode != 0 and tests == "ON"
+    assert "apt-get install googletest" in " ".join(everything.stderr.split())
+
+
+def pip_set(name: str) -> set[str]:
+    done = subprocess.run(
+        ["bash", "-c", f'source "{REPO}/ci/lib.sh" && pip_requirement_set {name}'],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 0, done.stderr
+    return {line.split("==")[0].lower() for line in done.stdout.split() if "==" in line}
+
+
+def imported_packages() -> set[str]:
+    """The top-level names the harness package imports, anywhere in it."""
+    names = set()
+    for path in (REPO / "harness" / "netipc_conformance").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names.add(node.module.split(".")[0])
+    return names
+
+
+def test_the_gate_venv_has_no_test_only_python_package():
+    gate, everything = pip_set("gate"), pip_set("all")
+    assert gate < everything
+    assert {"pytest", "pytest-xdist", "pytest-timeout", "jsonschema"} <= gate
+    left_out = everything - gate
+    assert left_out >= {"ruff", "pyyaml"}, left_out
+    # What the gate leaves out, the harness never imports (pyyaml is `yaml`).
+    module_of = {"pyyaml": "yaml"}
+    assert not {module_of.get(p, p) for p in left_out} & imported_packages()
+    assert "ensure_venv gate" in GATE.read_text(encoding="utf-8")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from netipc_conformance._core import EXIT_PROTOCOL, HEADER_LEN
-from netipc_conformance.suite import broken, reference_server
+from netipc_conformance.suite import broken, deadlines, reference_server
 from netipc_conformance.suite import sentences as text
 from netipc_conformance.suite.outcomes import expect, expect_equal, unsupported
 from netipc_conformance.suite.registry import MUST, Variant, case
@@ -115,7 +115,7 @@ def test_broken_echo_ends_the_client(ctx, variant):
     packets = session.response_packets(request)
     if len(packets) < 3:
         session.close()
-        session.process.finish(5)
+        session.process.finish(deadlines.FINISH_S)
         raise unsupported(f"the client's echo takes {len(packets)} packets, fewer than 3")
     ctx.agent.write_many(session.handle, mutate(packets))
     session.expect_failed("WE-3", EXIT_PROTOCOL, "protocol", what=rule)

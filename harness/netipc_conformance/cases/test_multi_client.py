@@ -121,7 +121,7 @@ def test_second_server_on_a_live_name(ctx):
         raise not_checkable_under_wine("Wine ignores FILE_FLAG_FIRST_PIPE_INSTANCE")
     ctx.start_server()
     second = ctx.start_server(wait_ready=False)
-    ending = ctx.finish(second, 10)
+    ending = ctx.finish(second, deadlines.SECOND_SERVER_S)
     raise observed(f"second server: {ending.describe()}")
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from netipc_conformance._core import HEADER_LEN
 from netipc_conformance.runtime import programs
 from netipc_conformance.runtime.peer_process import PeerProcess
-from netipc_conformance.suite import launch
+from netipc_conformance.suite import deadlines, launch
 from netipc_conformance.suite.manifest import Manifest
 
 MIB = 1 << 20
@@ -97,13 +97,13 @@ def measure_pair(runtime, server: Manifest, client: Manifest, work: Workload, sa
     )
     run_dir = runtime.unique_run_dir("bench")
     service = f"bench-{sample}"
-    server_spec = launch.RunSpec(config=config, sessions=1, deadline_ms=120_000)
+    server_spec = launch.RunSpec(config=config, sessions=1, deadline_ms=deadlines.BENCH_SESSION_MS)
     client_spec = launch.RunSpec(
         config=config,
         payload_size=work.payload,
         messages=work.messages,
         pipeline=work.pipeline,
-        deadline_ms=120_000,
+        deadline_ms=deadlines.BENCH_SESSION_MS,
         extra=("--echo-events=failures",),
     )
     server_process = launch.start(
@@ -116,7 +116,9 @@ def measure_pair(runtime, server: Manifest, client: Manifest, work: Workload, sa
     client_process = None
     try:
         if launch.wait_ready(server, server_process) is None:
-            raise BenchError(f"{server.name} server: {server_process.finish(2).describe()}")
+            raise BenchError(
+                f"{server.name} server: {server_process.finish(deadlines.GIVEN_UP_S).describe()}"
+            )
         client_process = launch.start(
             runtime,
             client,
@@ -124,8 +126,12 @@ def measure_pair(runtime, server: Manifest, client: Manifest, work: Workload, sa
             launch.argv_for(client, "client", run_dir, service, client_spec),
             "c",
         )
-        client_stats = _stats(client_process.finish(300), f"{client.name} client")
-        server_stats = _stats(server_process.finish(30), f"{server.name} server")
+        client_stats = _stats(
+            client_process.finish(deadlines.BENCH_CLIENT_S), f"{client.name} client"
+        )
+        server_stats = _stats(
+            server_process.finish(deadlines.BENCH_SERVER_S), f"{server.name} server"
+        )
     finally:
         server_process.kill()
         if client_process:
@@ -140,14 +146,14 @@ def measure_raw(runtime, work: Workload, sample: int) -> dict:
     server = PeerProcess(runtime.launch(rawpipe, ["server", name, str(work.message_size)]), "raw")
     client = None
     try:
-        if server.wait_event("ready", 30) is None:
-            raise BenchError(f"raw pipe server: {server.finish(2).describe()}")
+        if server.wait_event("ready", deadlines.BENCH_READY_S) is None:
+            raise BenchError(f"raw pipe server: {server.finish(deadlines.GIVEN_UP_S).describe()}")
         client = PeerProcess(
             runtime.launch(rawpipe, ["client", name, str(work.message_size), str(work.messages)]),
             "raw",
         )
-        stats = _stats(client.finish(300), "raw pipe client")
-        server.finish(30)
+        stats = _stats(client.finish(deadlines.BENCH_CLIENT_S), "raw pipe client")
+        server.finish(deadlines.BENCH_SERVER_S)
     finally:
         server.kill()
         if client:

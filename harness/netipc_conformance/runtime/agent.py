@@ -13,7 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from netipc_conformance.runtime import programs
-from netipc_conformance.suite.deadlines import AGENT_REPLY_MARGIN_S
+from netipc_conformance.suite.deadlines import (
+    AGENT_EXIT_S,
+    AGENT_QUIT_S,
+    AGENT_REPLY_MARGIN_S,
+    AGENT_WRITE_S,
+    IO_MS,
+    PIPE_PROBE_MS,
+)
 
 # Beyond an operation's own deadline: Wine can be slow to schedule (suite/deadlines.py).
 REPLY_MARGIN_S = AGENT_REPLY_MARGIN_S
@@ -105,7 +112,7 @@ class Agent:
             for i, (op, fields) in enumerate(requests)
         )
         try:
-            self._process.write_stdin(lines.encode(), timeout=10)
+            self._process.write_stdin(lines.encode(), timeout=AGENT_WRITE_S)
         except (BrokenPipeError, EOFError) as exc:
             raise self._died(f"writing {requests[0][0]}") from exc
         return [
@@ -114,7 +121,7 @@ class Agent:
         ]
 
     def _reply(self, op: str, request_id: int, fields: dict, reply_timeout: float | None):
-        budget = reply_timeout or fields.get("deadline_ms", 5000) / 1000 + REPLY_MARGIN_S
+        budget = reply_timeout or fields.get("deadline_ms", IO_MS) / 1000 + REPLY_MARGIN_S
         try:
             text = self._process.read_line("stdout", budget)
         except EOFError as exc:
@@ -129,8 +136,8 @@ class Agent:
         return reply
 
     def _died(self, doing: str) -> AgentError:
-        stderr = self._process.read_all("stderr", 1).decode(errors="replace")[-500:]
-        status = self._process.wait(2)
+        stderr = self._process.read_all("stderr", AGENT_EXIT_S).decode(errors="replace")[-500:]
+        status = self._process.wait(AGENT_EXIT_S)
         return AgentError(f"{self.name} died while {doing} (status {status}): {stderr}")
 
     def _notify(self, direction: str, handle: int, data: bytes | None, reply: Reply) -> None:
@@ -147,18 +154,18 @@ class Agent:
             raise AgentError(f"{self.name}: cannot listen at {name}: {reply.describe()}")
         return reply["handle"]
 
-    def accept(self, handle: int, deadline_ms: int = 5000) -> Reply:
+    def accept(self, handle: int, deadline_ms: int = IO_MS) -> Reply:
         return self.call("accept", handle=handle, deadline_ms=deadline_ms)
 
-    def connect(self, name: str, deadline_ms: int = 5000, **options) -> Reply:
+    def connect(self, name: str, deadline_ms: int = IO_MS, **options) -> Reply:
         return self.call("connect", name=name, deadline_ms=deadline_ms, **options)
 
-    def write(self, handle: int, data: bytes, deadline_ms: int = 5000) -> Reply:
+    def write(self, handle: int, data: bytes, deadline_ms: int = IO_MS) -> Reply:
         reply = self.call("write", handle=handle, hex=data.hex(), deadline_ms=deadline_ms)
         self._notify("sent", handle, data, reply)
         return reply
 
-    def write_many(self, handle: int, packets: list[bytes], deadline_ms: int = 5000) -> Reply:
+    def write_many(self, handle: int, packets: list[bytes], deadline_ms: int = IO_MS) -> Reply:
         hex_list = [p.hex() for p in packets]
         reply = self.call("write_many", handle=handle, hex_list=hex_list, deadline_ms=deadline_ms)
         for data in packets[: reply.raw.get("written", 0)]:
@@ -167,7 +174,7 @@ class Agent:
             self._notify("sent", handle, packets[reply.raw.get("written", 0)], reply)
         return reply
 
-    def write_then_read(self, handle: int, data: bytes, deadline_ms: int = 5000):
+    def write_then_read(self, handle: int, data: bytes, deadline_ms: int = IO_MS):
         """(write reply, read reply): the read starts the moment the write is done,
         so an answer the peer sends and at once discards (DisconnectNamedPipe)
         still finds it pending."""
@@ -181,12 +188,12 @@ class Agent:
         self._notify("received", handle, read.data, read)
         return wrote, read
 
-    def read(self, handle: int, deadline_ms: int = 5000) -> Reply:
+    def read(self, handle: int, deadline_ms: int = IO_MS) -> Reply:
         reply = self.call("read", handle=handle, deadline_ms=deadline_ms)
         self._notify("received", handle, reply.data, reply)
         return reply
 
-    def read_many(self, handle: int, count: int, deadline_ms: int = 5000) -> Reply:
+    def read_many(self, handle: int, count: int, deadline_ms: int = IO_MS) -> Reply:
         """Up to `count` messages in one request; reply["hex_list"] holds those read."""
         reply = self.call("read_many", handle=handle, count=count, deadline_ms=deadline_ms)
         for text in reply.raw.get("hex_list", []):
@@ -207,7 +214,7 @@ class Agent:
     def pipe_info(self, handle: int) -> Reply:
         return self.call("pipe_info", handle=handle)
 
-    def exists(self, name: str, timeout_ms: int = 1) -> bool:
+    def exists(self, name: str, timeout_ms: int = PIPE_PROBE_MS) -> bool:
         return bool(self.call("exists", name=name, timeout_ms=timeout_ms)["exists"])
 
     def create_mapping(self, name: str, size: int = 65536) -> Reply:
@@ -229,7 +236,7 @@ class Agent:
         self._closed = True
         try:
             self._process.close_stdin()
-            deadline = time.monotonic() + 5
+            deadline = time.monotonic() + AGENT_QUIT_S
             while time.monotonic() < deadline:
                 line = self._process.read_line("stdout", max(0.0, deadline - time.monotonic()))
                 if line is None or json.loads(line).get("event") == "exit":
@@ -237,7 +244,7 @@ class Agent:
         except (EOFError, ValueError):
             pass
         finally:
-            self._process.terminate(grace=2.0)
+            self._process.terminate(grace=AGENT_EXIT_S)
 
     def close_all(self) -> Reply:
         """Closes every handle this agent holds: it is then fit for the next case."""

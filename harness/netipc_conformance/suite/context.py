@@ -151,7 +151,7 @@ class CaseContext:
         ready = launch.wait_ready(manifest, process)
         if ready is None:
             silent = process.process.running  # alive and silent, not an exit
-            ending = process.finish(2)
+            ending = process.finish(deadlines.GIVEN_UP_S)
             if ending.never_started:
                 raise start_failure(
                     process.label, ending, (manifest.name, "server") if own_name else None
@@ -163,7 +163,7 @@ class CaseContext:
                 )
             raise AssertionError(text)
         name = self.core.pipe_name(*effective)
-        if self.agent.exists(name, timeout_ms=deadlines.READY_PIPE_PROBE_MS):
+        if self.agent.exists(name, timeout_ms=deadlines.PIPE_PROBE_MS):
             return
         said = ready.get("pipe_name") if isinstance(ready, dict) else None
         text = (
@@ -199,7 +199,7 @@ class CaseContext:
         for process, _ in self._peers:
             if process.process.running:
                 continue
-            ending = process.finish(1)
+            ending = process.finish(deadlines.EXITED_S)
             if not ending.never_started:
                 continue
             if process.may_end_silently and not ending.start_sign():
@@ -228,7 +228,9 @@ class CaseContext:
     # -- the end -------------------------------------------------------------------
     def close(self) -> None:
         for process, record in self._peers:
-            ending = process.finish(FINISH_TIMEOUT_S if process.process.running is False else 0.5)
+            ending = process.finish(
+                FINISH_TIMEOUT_S if process.process.running is False else deadlines.STILL_RUNNING_S
+            )
             process.kill()
             # Both are already within the output limits (peer_process.py).
             record.events, record.stderr, record.ending = (

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from netipc_conformance.purepy import twins
 
-from . import drive
+from . import deadlines, drive
 from .outcomes import Violation
 
 ERROR_INVALID_PARAMETER = 87
-PROBE_MS = 1  # WaitNamedPipeW on a missing name answers at once (wine-facts.md)
+PROBE_MS = deadlines.PIPE_PROBE_MS
 
 
 def twin_found(agent, run_dir: str, service: str) -> twins.Twin | None:

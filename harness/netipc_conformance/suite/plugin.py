@@ -205,9 +205,9 @@ def _start_probes(runtime, peer):
 
 
 def _serve_forever_note(peer, process) -> str:
-    ready = process.wait_event("ready", deadlines.READY_S / 2)
+    ready = process.wait_event("ready", deadlines.EOF_PROBE_READY_S)
     if ready is None:
-        ending = process.finish(1)
+        ending = process.finish(deadlines.EXITED_S)
         process.kill()
         return f"{peer.name}: --serve-forever not checked: the server {ending.describe()}"
     process.process.close_stdin()

@@ -315,14 +315,14 @@ def _accept_while_running(agent, listener: int, clause: str, deadline_ms: int, c
     while left > 0:
         exited = not client.process.running
         # After the exit one short last try: a connection it made is pending.
-        step = 100 if exited else min(deadlines.ACCEPT_SLICE_MS, left)
+        step = deadlines.LAST_ACCEPT_MS if exited else min(deadlines.ACCEPT_SLICE_MS, left)
         reply = agent.accept(listener, deadline_ms=step)
         if reply.ok:
             return
         if not reply.timeout:
             break
         if exited:
-            ending = client.finish(1)
+            ending = client.finish(deadlines.EXITED_S)
             if ending.code == reference.load().EXIT_UNSUPPORTED_OPTION:  # as CaseContext.finish
                 raise unsupported(
                     "the peer does not implement an option this case uses: "

@@ -89,5 +89,7 @@ def settled_read(agent, handle: int, peer=None, deadline_ms: int = deadlines.IO_
             if not again.ok:
                 broke = again.describe()
     # Nothing came within the deadline: the read only has to confirm it.
-    reply = agent.read(handle, deadline_ms=deadline_ms if (seen or broke) else 100)
+    reply = agent.read(
+        handle, deadline_ms=deadline_ms if (seen or broke) else deadlines.CONFIRM_NOTHING_MS
+    )
     return Settled(reply, seen, broke, exited)

@@ -115,9 +115,13 @@ class window {
   std::optional<failure> failure_;
 };
 
-// Reads one answer and judges it; a failure ends the exchange.
+// Reads one answer and judges it; a failure ends the exchange. sent: the
+// request it must echo when the caller still holds it (one in flight), so
+// that a round trip builds its 64 KiB request once, not twice (under Wine each
+// fresh buffer of that size costs the heap a commit and its page faults).
 std::optional<failure> receive_one(pipe_session& session, const echo_plan& plan, window& w,
-                                   client_run& run, client_observer& observer) {
+                                   client_run& run, client_observer& observer,
+                                   const bytes* sent = nullptr) {
   auto response = session.receive_message();
   if (!response) return response.fail();
   if (response->header.kind != kKindResponse) {
@@ -127,7 +131,8 @@ std::optional<failure> receive_one(pipe_session& session, const echo_plan& plan,
   std::uint64_t id = response->header.message_id;
   if (status known = w.answer(id); !known) return rule_failure(known.err());
   std::string detail;
-  bool ok = is_echo(response.value(), make_request(plan, id), detail);
+  bytes rebuilt = sent ? bytes{} : make_request(plan, id);
+  bool ok = is_echo(response.value(), sent ? byte_view(*sent) : byte_view(rebuilt), detail);
   ++(ok ? run.echoes_ok : run.echoes_bad);
   observer.echoed(id, response->payload.size(), ok, detail);
   return std::nullopt;
@@ -143,7 +148,8 @@ void exchange_in_turn(pipe_session& session, const echo_plan& plan, client_run& 
       run.end = sent.fail();
       return;
     }
-    if (auto failed = receive_one(session, plan, w, run, observer)) {
+    // One in flight: an answer the window accepts is this request's.
+    if (auto failed = receive_one(session, plan, w, run, observer, &request)) {
       run.end = *failed;
       break;
     }
