@@ -95,17 +95,23 @@ def test_a_program_from_current_go_runs_under_the_harness_wine(wine, modern_go_p
     assert [e.get("text", "").strip() for e in ending.events] == ["READY"]
 
 
-def test_a_program_importing_processprng_runs(wine):
-    # Built away from the DLL (see its CMakeLists): only the prefix provides it.
+def prng_check() -> Path:
+    """A C program importing ProcessPrng, built away from the DLL (see its
+    CMakeLists): only the prefix provides it."""
     check = programs.program("bcryptprimitives").parent / "check" / "netipc-prng-check.exe"
     if not check.is_file():
         missing(f"{check} not built (cmake --build build/win64)")
-    ending = run_to_end(wine, check)
+    return check
+
+
+def test_a_program_importing_processprng_runs(wine):
+    ending = run_to_end(wine, prng_check())
     assert ending.status == 0, ending.describe()
     assert ending.events[0]["text"].strip() == "ProcessPrng ok"
 
 
 def test_without_the_dll_the_start_failure_names_it(modern_go_program):
+    check = prng_check()
     runtime = WineRuntime()
     runtime.start()
     try:
@@ -113,13 +119,32 @@ def test_without_the_dll_the_start_failure_names_it(modern_go_program):
         if dll.read_bytes() != programs.program("bcryptprimitives").read_bytes():
             pytest.skip("this Wine has its own bcryptprimitives.dll (Wine >= 8.13)")
         dll.unlink()  # a link into the template: the template keeps its copy
-        ending = run_to_end(runtime, modern_go_program)
+        go = run_to_end(runtime, modern_go_program)
+        # Imports ProcessPrng as Rust's std does: Wine's loader stops it.
+        imported = run_to_end(runtime, check)
     finally:
         runtime.close()
-    assert ending.never_started, ending.describe()
-    assert "bcryptprimitives.dll" in ending.start_cause(), ending.stderr[:400]
+    assert go.never_started, go.describe()
+    assert "bcryptprimitives.dll" in go.start_cause(), go.stderr[:400]
     # The telling line, not the end of the Go stack trace that follows it.
-    assert ending.start_cause().startswith("fatal error:"), ending.start_cause()
+    assert go.start_cause().startswith("fatal error:"), go.start_cause()
+    assert imported.never_started, imported.describe()
+    assert "err:module:import_dll Library bcryptprimitives.dll" in imported.start_cause(), (
+        imported.stderr[:400]
+    )
+
+
+def test_the_go_sample_peer_is_built_by_the_newest_go(modern_go_program):
+    # modern_go_program: a Go >= 1.22 is on this machine, so build.sh must use it.
+    if os.environ.get("NETIPC_GO"):
+        pytest.skip("NETIPC_GO chooses the Go that builds the peer")
+    if not GO_PEER.is_file():
+        missing(f"{GO_PEER} not built: sh harness/peers/go/build.sh {GO_PEER.parent}")
+    go, _ = newest_go()
+    newest = subprocess.run(
+        [go, "env", "GOVERSION"], capture_output=True, text=True, timeout=60
+    ).stdout.strip()
+    assert built_with.describe(GO_PEER) == newest
 
 
 def test_the_dll_goes_only_where_wine_has_none(tmp_path):
