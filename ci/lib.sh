@@ -148,8 +148,10 @@ configure_windows() {
 }
 
 # What the gate runs: the agent plays the other side, the reference peer is
-# the PAIR matrix's partner, the raw pipe is the bench's ceiling.
-GATE_WINDOWS_TARGETS=(netipc-agent netipc-ref-peer netipc-rawpipe)
+# the PAIR matrix's partner, the raw pipe is the bench's ceiling, and
+# bcryptprimitives.dll goes into every Wine prefix (programs from Go >= 1.22
+# and Rust >= 1.78 need it; without it no prefix is made).
+GATE_WINDOWS_TARGETS=(netipc-agent netipc-ref-peer netipc-rawpipe bcryptprimitives)
 
 # The sample peers (harness/peers/*/build.sh OUT_DIR), next to the
 # reference programs, where their manifests look: {win64_build}/peers/NAME.

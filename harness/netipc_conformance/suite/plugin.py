@@ -184,13 +184,24 @@ def pytest_sessionstart(session):
         ending = option_probe.finish(deadlines.OPTION_PROBE_S)
         option_probe.kill()
         if ending.code != EXIT_UNSUPPORTED_OPTION:
-            state.probe_problems.append(
-                f"{peer.name}: answered {MADE_UP_OPTION} with {ending.describe()}, not exit "
-                "code 127: its UNSUPPORTED verdicts cannot be told from crashes"
-            )
+            state.probe_problems.append(_option_probe_problem(peer, ending))
         note = _serve_forever_note(peer, eof_probe)
         if note:
             state.notes.append(note)
+
+
+def _option_probe_problem(peer, ending) -> str:
+    # A program that could not start (its runtime or Wine's loader says so)
+    # answered nothing: the cause, not a wrong answer, is what to fix.
+    if ending.never_started and ending.start_sign():
+        return (
+            f"{peer.name}: could not start ({ending.start_cause()}), so its answer to "
+            f"{MADE_UP_OPTION} (exit code 127) was not checked"
+        )
+    return (
+        f"{peer.name}: answered {MADE_UP_OPTION} with {ending.describe()}, not exit "
+        "code 127: its UNSUPPORTED verdicts cannot be told from crashes"
+    )
 
 
 def _start_probes(runtime, peer):

@@ -105,6 +105,13 @@ def summary_lines(report: dict, where: Path) -> list[str]:
                 f"{r['verdict']:<10} {r['case']} [{r['peer']}] {message} "
                 f"(evidence: {where} results[{index}])"
             )
+    # What built a peer, where the program says (a Go program's version): a
+    # start failure of a Go >= 1.22 program reads better beside it.
+    lines += [
+        f"peer {p['name']}: built with {p['built_with']}"
+        for p in report.get("peers", [])
+        if p.get("built_with")
+    ]
     counts = ", ".join(f"{n} {v}" for v, n in report["summary"].items() if n)
     gate = "passed" if report["gate"]["passed"] else "FAILED"
     lines += [f"gate: {problem}" for problem in report["gate"]["problems"]]
