@@ -198,6 +198,7 @@ def test_the_shared_run_fails_the_gate_leaves_nothing_and_prints_one_line_per_fa
     errors = [line for line in finished.out.splitlines() if line.startswith("ERROR ")]
     assert errors and all("(evidence: " in line for line in errors), errors
     assert "Traceback" not in finished.out and "def test_" not in finished.out
+    assert "= FAILURES =" not in finished.out and "\nE   " not in finished.out
     fails = [line for line in finished.out.splitlines() if line.startswith("FAIL ")]
     assert fails and all("(evidence: " in line for line in fails), fails
     # The reference peer is clean on the same cases: the zoo is what fails.
@@ -249,3 +250,24 @@ def test_a_50_mb_flood_stays_within_bounds(tmp_path_factory, mode):
     assert 40 * 2**20 < peer["dropped"][stream] <= 50 * 2**20, peer["dropped"]
     assert left_behind(controller.tmp) == []
     print(f"{mode}: {finished.seconds:.1f} s, peak {finished.peak_rss_mb:.0f} MB")
+
+
+@pytest.mark.parametrize("flag", ["-v", "--full-trace"])
+def test_a_fail_keeps_its_traceback_for_those_who_ask(tmp_path_factory, flag):
+    """By default a FAIL is one line (the shared run checks it); -v adds
+    pytest's short traceback, --full-trace the whole one, pytest's own frames
+    included."""
+    row = next(r for r in SHARED if r.peer == "zoo-exit3")
+    finished, controller = run_rows(
+        tmp_path_factory, flag.strip("-"), [row], row.case, "--jobs", "1", flag
+    )
+    check_row(finished, row)
+    assert finished.status == 1
+    out = finished.out
+    assert "= FAILURES =" in out, out[-3000:]
+    assert "\nE   " in out and "cases/test_handshake_client.py:" in out, out[-3000:]
+    pytest_frames = "_pytest/" in out or "pluggy/" in out
+    assert pytest_frames == (flag == "--full-trace"), out[-3000:]
+    fails = [line for line in out.splitlines() if line.startswith("FAIL ")]
+    assert fails and all("(evidence: " in line for line in fails), fails
+    assert left_behind(controller.tmp) == []
