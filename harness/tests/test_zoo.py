@@ -4,9 +4,9 @@ time and the memory the harness must give.
 
 Every row is a real run of `netipc-conformance run` under Wine. Rows that
 share their cases share one run (one Wine prefix); the floods run alone so
-that their memory is their own. Peak memory is the controller's (os.wait4:
-the controller, or the largest program it waited for; one Wine program is
-about 30-60 MB).
+that their memory is their own. Peak memory is the controller's own
+high-water mark (VmHWM, zoo_support.Controller). A text file given as the
+program is test_bad_input.py's (exit 2 before any case runs).
 """
 
 from __future__ import annotations
@@ -194,6 +194,7 @@ def test_shared_run_verdicts(shared, row):
 def test_the_shared_run_fails_the_gate_leaves_nothing_and_prints_one_line_per_fail(shared):
     finished, controller = shared
     assert finished.status == 1
+    assert finished.peak_rss_mb < MEMORY_BOUND_MB, finished.peak_rss_mb
     assert left_behind(controller.tmp) == []
     errors = [line for line in finished.out.splitlines() if line.startswith("ERROR ")]
     assert errors and all("(evidence: " in line for line in errors), errors
@@ -226,6 +227,7 @@ def test_a_crash_is_never_a_refusal(crash, row):
     finished, controller = crash
     check_row(finished, row)
     assert "Unhandled page fault" in finished.result(row.peer, row.case)["message"]
+    assert finished.peak_rss_mb < MEMORY_BOUND_MB, finished.peak_rss_mb
     assert left_behind(controller.tmp) == []
 
 
