@@ -103,7 +103,8 @@ def _watch(
     # may go on for a moment (cases failing as their processes end, pytest's
     # summary, pytest-xdist's "node down" and INTERNALERROR as workers end),
     # and none of that is the run's outcome.
-    _silence(terminal, outputs)
+    with contextlib.suppress(Exception):  # the exit must happen whatever goes wrong
+        _silence(terminal, outputs)
     with _spawn_lock:
         stopping.set()
     try:
@@ -136,8 +137,11 @@ def _silence(terminal: int, outputs: set) -> None:
     write.)"""
     outputs = outputs | {_identity(1), _identity(2)}
     null = os.open(os.devnull, os.O_WRONLY)
-    for name in os.listdir("/proc/self/fd"):
-        fd = int(name)
+    try:
+        fds = [int(name) for name in os.listdir("/proc/self/fd")]
+    except OSError:  # no /proc (Windows): the standard descriptors only
+        fds = [1, 2]
+    for fd in fds:
         if fd not in (terminal, null) and _identity(fd) in outputs:
             with contextlib.suppress(OSError):
                 os.dup2(null, fd)
