@@ -83,7 +83,7 @@ def test_a_manifest_that_is_not_a_readable_text_file(tmp_path, what):
 @pytest.mark.parametrize(
     "content, problem",
     [
-        (None, "directory"),
+        (None, "is a directory, not an expected-failure file"),
         (b"\xff\xfe[[expected]]\n", "UTF-8"),
         (b"expected = [1]\n", "expected[0]"),
         (b'expected = ["HS-S-01"]\n', "expected[0]"),

@@ -8,6 +8,7 @@ SIGKILLed run leaves, the next run removes."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sys
 import time
@@ -46,14 +47,21 @@ def interrupt(controller: Controller, signum: int, group: bool):
     return finished, time.monotonic() - sent
 
 
-def check_interrupted(controller: Controller, finished, took: float, signum: int) -> None:
+def check_interrupted(
+    controller: Controller, finished, took: float, signum: int, when: str, group: bool
+) -> None:
     name = signal.Signals(signum).name
     assert finished.status == {signal.SIGINT: 130, signal.SIGTERM: 143}[signum], finished.out
     assert f"interrupted by {name}" in finished.last_line, finished.out[-2000:]
+    # One line says so; pytest's own ending ("N passed", "gate failed") is not printed.
+    said = [line for line in finished.out.splitlines() if "interrupted by" in line]
+    assert len(said) == 1, finished.out[-2000:]
+    assert not re.search(r"\b\d+ (passed|failed)|gate (passed|FAILED)", finished.out), finished.out
     assert took < STOP_BOUND_S, took
     assert left_behind(controller.tmp) == []
     assert finished.report is None, "an interrupted run leaves no report"
-    print(f"{name}: exit {finished.status} after {took:.1f} s")
+    to = "its group" if group else "the controller"
+    print(f"\n{name} to {to} during {when}: exit {finished.status} after {took:.1f} s")
 
 
 @pytest.mark.parametrize(
@@ -62,8 +70,9 @@ def check_interrupted(controller: Controller, finished, took: float, signum: int
         (signal.SIGTERM, False, "2"),
         (signal.SIGINT, False, "1"),
         (signal.SIGINT, True, "2"),
+        (signal.SIGTERM, True, "2"),
     ],
-    ids=["SIGTERM-controller", "SIGINT-controller", "SIGINT-group"],
+    ids=["SIGTERM-controller", "SIGINT-controller", "SIGINT-group", "SIGTERM-group"],
 )
 def test_a_signal_during_a_case(tmp_path, signum, group, jobs):
     require_zoo()
@@ -72,17 +81,22 @@ def test_a_signal_during_a_case(tmp_path, signum, group, jobs):
     )
     in_a_case(controller)
     finished, took = interrupt(controller, signum, group)
-    check_interrupted(controller, finished, took, signum)
+    check_interrupted(controller, finished, took, signum, "a case", group)
 
 
-def test_sigterm_during_set_up(tmp_path):
+@pytest.mark.parametrize(
+    "signum, group",
+    [(signal.SIGTERM, False), (signal.SIGINT, True)],
+    ids=["SIGTERM-controller", "SIGINT-group"],
+)
+def test_a_signal_during_set_up(tmp_path, signum, group):
     require_zoo()
     controller = Controller(
         tmp_path, ["--peer", str(never_ready_peer(tmp_path)), "--cases", "HS-S-01", "--jobs", "1"]
     )
     wait_until(controller.prefix_folders, 120, "the Wine prefix folder")
-    finished, took = interrupt(controller, signal.SIGTERM, group=False)
-    check_interrupted(controller, finished, took, signal.SIGTERM)
+    finished, took = interrupt(controller, signum, group)
+    check_interrupted(controller, finished, took, signum, "set-up", group)
 
 
 SLOW_REPORT = """
@@ -97,7 +111,12 @@ sys.exit(cli.main(sys.argv[2:]))
 """
 
 
-def test_sigterm_during_report_writing(tmp_path):
+@pytest.mark.parametrize(
+    "signum, group",
+    [(signal.SIGTERM, False), (signal.SIGINT, True)],
+    ids=["SIGTERM-controller", "SIGINT-group"],
+)
+def test_a_signal_during_report_writing(tmp_path, signum, group):
     require_zoo()
     marker = tmp_path / "writing"
     peer = zoo_manifest(tmp_path, "zoo-exit0", "exit0", "exit0")
@@ -107,8 +126,8 @@ def test_sigterm_during_report_writing(tmp_path):
         python=[sys.executable, "-c", SLOW_REPORT, str(marker)],
     )
     wait_until(marker.exists, 300, "the report writing")
-    finished, took = interrupt(controller, signal.SIGTERM, group=False)
-    check_interrupted(controller, finished, took, signal.SIGTERM)
+    finished, took = interrupt(controller, signum, group)
+    check_interrupted(controller, finished, took, signum, "report writing", group)
 
 
 def test_what_a_sigkilled_run_left_is_removed_by_the_next_run(tmp_path):

@@ -4,9 +4,9 @@ time and the memory the harness must give.
 
 Every row is a real run of `netipc-conformance run` under Wine. Rows that
 share their cases share one run (one Wine prefix); the floods run alone so
-that their memory is their own. Peak memory is the controller's (os.wait4:
-the controller, or the largest program it waited for; one Wine program is
-about 30-60 MB).
+that their memory is their own. Peak memory is the controller's own
+high-water mark (VmHWM, zoo_support.Controller). A text file given as the
+program is test_bad_input.py's (exit 2 before any case runs).
 """
 
 from __future__ import annotations
@@ -194,10 +194,12 @@ def test_shared_run_verdicts(shared, row):
 def test_the_shared_run_fails_the_gate_leaves_nothing_and_prints_one_line_per_fail(shared):
     finished, controller = shared
     assert finished.status == 1
+    assert finished.peak_rss_mb < MEMORY_BOUND_MB, finished.peak_rss_mb
     assert left_behind(controller.tmp) == []
     errors = [line for line in finished.out.splitlines() if line.startswith("ERROR ")]
     assert errors and all("(evidence: " in line for line in errors), errors
     assert "Traceback" not in finished.out and "def test_" not in finished.out
+    assert "= FAILURES =" not in finished.out and "\nE   " not in finished.out
     fails = [line for line in finished.out.splitlines() if line.startswith("FAIL ")]
     assert fails and all("(evidence: " in line for line in fails), fails
     # The reference peer is clean on the same cases: the zoo is what fails.
@@ -225,6 +227,7 @@ def test_a_crash_is_never_a_refusal(crash, row):
     finished, controller = crash
     check_row(finished, row)
     assert "Unhandled page fault" in finished.result(row.peer, row.case)["message"]
+    assert finished.peak_rss_mb < MEMORY_BOUND_MB, finished.peak_rss_mb
     assert left_behind(controller.tmp) == []
 
 
@@ -249,3 +252,24 @@ def test_a_50_mb_flood_stays_within_bounds(tmp_path_factory, mode):
     assert 40 * 2**20 < peer["dropped"][stream] <= 50 * 2**20, peer["dropped"]
     assert left_behind(controller.tmp) == []
     print(f"{mode}: {finished.seconds:.1f} s, peak {finished.peak_rss_mb:.0f} MB")
+
+
+@pytest.mark.parametrize("flag", ["-v", "--full-trace"])
+def test_a_fail_keeps_its_traceback_for_those_who_ask(tmp_path_factory, flag):
+    """By default a FAIL is one line (the shared run checks it); -v adds
+    pytest's short traceback, --full-trace the whole one, pytest's own frames
+    included."""
+    row = next(r for r in SHARED if r.peer == "zoo-exit3")
+    finished, controller = run_rows(
+        tmp_path_factory, flag.strip("-"), [row], row.case, "--jobs", "1", flag
+    )
+    check_row(finished, row)
+    assert finished.status == 1
+    out = finished.out
+    assert "= FAILURES =" in out, out[-3000:]
+    assert "\nE   " in out and "cases/test_handshake_client.py:" in out, out[-3000:]
+    pytest_frames = "_pytest/" in out or "pluggy/" in out
+    assert pytest_frames == (flag == "--full-trace"), out[-3000:]
+    fails = [line for line in out.splitlines() if line.startswith("FAIL ")]
+    assert fails and all("(evidence: " in line for line in fails), fails
+    assert left_behind(controller.tmp) == []

@@ -16,7 +16,6 @@ import contextlib
 import os
 import signal
 import socket
-import sys
 import threading
 import time
 import weakref
@@ -65,31 +64,47 @@ def install(command: str = "netipc-conformance") -> None:
     if _installed:
         return
     _installed = True
+    # Where the interrupted line goes: stderr as the run began, before
+    # pytest's capture points descriptor 2 elsewhere during a case.
+    terminal = os.dup(2)
+    outputs = {_identity(1), _identity(2)}
     reader, writer = socket.socketpair()
     writer.setblocking(False)
     signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
     for signum in EXIT_INTERRUPTED:
         signal.signal(signum, lambda *_: None)
     threading.Thread(
-        target=_watch, args=(reader, writer, command), daemon=True, name="interrupt"
+        target=_watch,
+        args=(reader, writer, command, terminal, outputs),
+        daemon=True,
+        name="interrupt",
     ).start()
 
 
 def hold() -> None:
-    """Called as the main thread ends: while the watcher stops everything, the
-    process must not end first (a killed child can make the main thread
-    finish early); the watcher ends the process itself."""
+    """Called as the main thread ends, and before the reports are written:
+    while the watcher stops everything, the process must not end first (a
+    killed child can make the main thread finish early) nor write a report;
+    the watcher ends the process itself."""
     if stopping.is_set():
         while True:
             time.sleep(1)
 
 
-def _watch(reader: socket.socket, writer: socket.socket, command: str) -> None:
+def _watch(
+    reader: socket.socket, writer: socket.socket, command: str, terminal: int, outputs: set
+) -> None:
     while True:
         data = reader.recv(1)
         if data and data[0] in EXIT_INTERRUPTED:
             break
     signum = signal.Signals(data[0])
+    # The one line below is all the run says from now on: the main thread
+    # may go on for a moment (cases failing as their processes end, pytest's
+    # summary, pytest-xdist's "node down" and INTERNALERROR as workers end),
+    # and none of that is the run's outcome.
+    with contextlib.suppress(Exception):  # the exit must happen whatever goes wrong
+        _silence(terminal, outputs)
     with _spawn_lock:
         stopping.set()
     try:
@@ -100,11 +115,37 @@ def _watch(reader: socket.socket, writer: socket.socket, command: str) -> None:
     except Exception as exc:  # the exit must happen whatever went wrong
         what = f"cleanup incomplete: {type(exc).__name__}: {exc}"
     code = EXIT_INTERRUPTED[signum]
-    sys.stdout.flush()
     os.write(
-        2, f"\n{command}: interrupted by {signum.name}: {what}; no report; exit {code}\n".encode()
+        terminal,
+        f"\n{command}: interrupted by {signum.name}: {what}; no report; exit {code}\n".encode(),
     )
     os._exit(code)
+
+
+def _identity(fd: int):
+    with contextlib.suppress(OSError):
+        st = os.fstat(fd)
+        return (st.st_dev, st.st_ino)
+    return None
+
+
+def _silence(terminal: int, outputs: set) -> None:
+    """Points at /dev/null every descriptor on the files stdout and stderr
+    were when the run began (pytest's capture keeps its own copies for the
+    terminal report, and during a case points 1 and 2 at files of its own),
+    all but terminal. (No flush first: it could wait on the main thread's
+    write.)"""
+    outputs = outputs | {_identity(1), _identity(2)}
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        fds = [int(name) for name in os.listdir("/proc/self/fd")]
+    except OSError:  # no /proc (Windows): the standard descriptors only
+        fds = [1, 2]
+    for fd in fds:
+        if fd not in (terminal, null) and _identity(fd) in outputs:
+            with contextlib.suppress(OSError):
+                os.dup2(null, fd)
+    os.close(null)
 
 
 def _children() -> dict[int, int]:

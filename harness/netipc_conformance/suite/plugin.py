@@ -20,6 +20,7 @@ import pytest
 
 from netipc_conformance._core import EXIT_UNSUPPORTED_OPTION
 from netipc_conformance.runtime import choose as runtimes
+from netipc_conformance.runtime import interrupt
 from netipc_conformance.suite.manifest import ManifestError, check_program_exists, load
 from netipc_conformance.suite.registry import id_matches
 from netipc_conformance.suite.verdicts import (
@@ -404,6 +405,7 @@ def pytest_sessionfinish(session, exitstatus):
     if STATE not in config.stash or exitstatus in (2, 3, 4, 5) or _is_worker(config):
         return
     state = config.stash[STATE]
+    interrupt.hold()  # an interrupted run writes no report (the watcher ends the process)
     report = state.report = reports.build(state)
     _junit_flaky(config, report)
     report_dir = config.getoption("--report-dir")
