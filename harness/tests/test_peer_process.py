@@ -18,6 +18,15 @@ def test_an_end_before_any_event_names_the_wine_start_failure():
     assert ending.describe() == f"exited with status 1 before printing anything (stderr: {said!r})"
 
 
+def test_binary_on_stderr_is_quoted_as_escapes():
+    # A peer printing binary: the verdict line must carry neither raw bytes
+    # nor a terminal's control codes.
+    raw = b"\x8e\xe1e\x9c\x1b[2J\x00tail\n"
+    ending = Ending(status=1, exit_line=None, stderr=raw.decode("utf-8", "backslashreplace"))
+    assert ending.start_cause() == "\\x8e\\xe1e\\x9c\\x1b[2J\\x00tail"
+    assert ending.describe().isprintable()
+
+
 GO_START_FAILURE = """fatal error: bcryptprimitives.dll not found
 runtime: panic before malloc heap initialized
 

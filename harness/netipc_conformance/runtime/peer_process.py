@@ -87,7 +87,7 @@ class Ending:
         """The first stderr line that says why a program could not start, or ""."""
         for line in self.stderr.splitlines():
             if any(sign in line for sign in START_FAILURE_SIGNS):
-                return line.strip()[:200]
+                return printable(line.strip())[:200]
         return ""
 
     def start_cause(self) -> str:
@@ -137,12 +137,22 @@ class Ending:
         return texts[-1][:limit] if texts else ""
 
     def first_stderr_line(self, limit: int = 200) -> str:
-        lines = [line.strip() for line in self.stderr.splitlines() if line.strip()]
+        lines = self._stderr_lines()
         return lines[0][:limit] if lines else ""
 
     def last_stderr_line(self, limit: int = 200) -> str:
-        lines = [line.strip() for line in self.stderr.splitlines() if line.strip()]
+        lines = self._stderr_lines()
         return lines[-1][:limit] if lines else ""
+
+    def _stderr_lines(self) -> list[str]:
+        return [printable(line.strip()) for line in self.stderr.splitlines() if line.strip()]
+
+
+def printable(text: str) -> str:
+    """A stderr line as a verdict message may quote it: a peer that prints binary
+    must not put raw bytes or terminal control codes into the report and the
+    terminal, so what is not printable is written as an escape (\\x1b)."""
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
 class PeerProcess:
