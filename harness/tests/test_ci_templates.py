@@ -296,15 +296,20 @@ def test_every_command_the_guide_gives_is_accepted():
     assert checked >= 5, "the guide shows fewer commands than expected"
 
 
-def package_set(name: str) -> list[str]:
+def lib_sh(function: str, name: str) -> list[str]:
+    """What one of ci/lib.sh's set functions prints, word by word."""
     done = subprocess.run(
-        ["bash", "-c", f'source "{REPO}/ci/lib.sh" && apt_package_set {name}'],
+        ["bash", "-c", f'source "{REPO}/ci/lib.sh" && {function} {name}'],
         capture_output=True,
         text=True,
         timeout=30,
     )
     assert done.returncode == 0, done.stderr
     return done.stdout.split()
+
+
+def package_set(name: str) -> list[str]:
+    return lib_sh("apt_package_set", name)
 
 
 def test_the_gate_installs_only_what_gating_needs():
@@ -358,14 +363,8 @@ def test_the_gate_cross_builds_without_googletest(tmp_path):
 
 
 def pip_set(name: str) -> set[str]:
-    done = subprocess.run(
-        ["bash", "-c", f'source "{REPO}/ci/lib.sh" && pip_requirement_set {name}'],
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
-    assert done.returncode == 0, done.stderr
-    return {line.split("==")[0].lower() for line in done.stdout.split() if "==" in line}
+    words = lib_sh("pip_requirement_set", name)
+    return {word.split("==")[0].lower() for word in words if "==" in word}
 
 
 def imported_packages() -> set[str]:
