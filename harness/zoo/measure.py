@@ -43,6 +43,7 @@ def text_file_as_program(out: Path) -> str:
 
 
 def main(out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
     print(f"load average at the start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print("| misbehaviour | case | verdict | message | case time | run time | peak memory |")
     print("|---|---|---|---|---|---|---|")
