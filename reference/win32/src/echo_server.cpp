@@ -10,24 +10,27 @@ namespace netipc::win32 {
 
 namespace {
 
-// The echo of one request. A payload above the agreed response limit cannot
-// be echoed (the server never sends more than it agreed): it is answered
-// with LIMIT_EXCEEDED and no payload instead.
-bytes response_to(const message& request, const hello_ack& ack) {
+// The echo of one request, written into out (the session's one buffer: under
+// Wine a fresh 64 KiB buffer per message costs the heap a commit and its page
+// faults). A payload above the agreed response limit cannot be echoed (the
+// server never sends more than it agreed): it is answered with
+// LIMIT_EXCEEDED and no payload instead.
+void write_response(bytes& out, const message& request, const hello_ack& ack) {
   outer_header h;
   h.kind = kKindResponse;
   h.code = request.header.code;
   h.message_id = request.header.message_id;
-  if (request.payload.size() > ack.agreed_max_response_payload_bytes) {
+  bool fits = request.payload.size() <= ack.agreed_max_response_payload_bytes;
+  if (!fits) {
     h.transport_status = static_cast<std::uint16_t>(transport_status::limit_exceeded);
-    return encode_outer_header(h);
+  } else {
+    h.flags = request.header.flags;
+    h.item_count = request.header.item_count;
+    h.payload_len = static_cast<std::uint32_t>(request.payload.size());
   }
-  h.flags = request.header.flags;
-  h.item_count = request.header.item_count;
-  h.payload_len = static_cast<std::uint32_t>(request.payload.size());
-  bytes out = encode_outer_header(h);
-  out.insert(out.end(), request.payload.begin(), request.payload.end());
-  return out;
+  bytes header = encode_outer_header(h);
+  out.assign(header.begin(), header.end());
+  if (fits) out.insert(out.end(), request.payload.begin(), request.payload.end());
 }
 
 }  // namespace
@@ -127,6 +130,7 @@ session_end echo_server::serve(std::uint64_t connection, handle pipe) {
 }
 
 void echo_server::echo_loop(pipe_session& session, const hello_ack& ack, session_end& end) {
+  bytes response;
   for (;;) {
     auto request = session.receive_message();
     if (!request) {
@@ -140,7 +144,8 @@ void echo_server::echo_loop(pipe_session& session, const hello_ack& ack, session
                                                  std::to_string(request->header.kind)));
       return;
     }
-    done answered = session.send_message(response_to(request.value(), ack));
+    write_response(response, request.value(), ack);
+    done answered = session.send_message(response);
     observer_->echoed(end.session_id, request.value(), answered);
     if (!answered) {
       end.end = answered.fail();
