@@ -247,7 +247,8 @@ def test_a_50_mb_flood_stays_within_bounds(tmp_path_factory, mode):
         size = (controller.reports / name).stat().st_size
         assert size < 2 * 1024 * 1024, (name, size)
     message = finished.result(row.peer, row.case)["message"]
-    assert message.isprintable(), message  # binary output is quoted as escapes
+    # Binary output is quoted as escapes: no raw control codes, no lost bytes.
+    assert message.isprintable() and "\ufffd" not in message, message
     [peer] = finished.result(row.peer, row.case)["evidence"]["peers"]
     stream = "stdout_bytes" if mode == "flood-stdout" else "stderr_bytes"
     # 50 MiB printed: all but the kept head and tail is counted.

@@ -209,12 +209,13 @@ class PeerProcess:
             dropped += len(raw) - 2 * STDERR_KEEP_BYTES
             cut = f"\n[... {dropped} bytes of stderr not kept ...]\n".encode()
             raw = raw[:STDERR_KEEP_BYTES] + cut + raw[-STDERR_KEEP_BYTES:]
-        text = raw.decode("utf-8", errors="replace")
+        # backslashreplace: a byte that is not UTF-8 stays visible as \xNN.
+        text = raw.decode("utf-8", errors="backslashreplace")
         return text, dropped
 
     @staticmethod
     def _parse(line: bytes) -> dict:
-        text = line.decode("utf-8", errors="replace")
+        text = line.decode("utf-8", errors="backslashreplace")
         try:
             event = json.loads(text)
         except ValueError:
